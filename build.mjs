@@ -1,0 +1,43 @@
+// @ts-check
+// Bundles each scenarios/*.ts into dist/<name>.js for k6, and the reference targets into one
+// Node bundle. `node build.mjs`; takes well under a second.
+import { build } from 'esbuild';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './scripts/paths.mjs';
+
+const started = performance.now();
+const scenarios = readdirSync(join(repoRoot, 'scenarios'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => join(repoRoot, 'scenarios', f));
+
+await Promise.all([
+  build({
+    entryPoints: scenarios,
+    outdir: join(repoRoot, 'dist'),
+    bundle: true, // one file per scenario: `k6 run dist/echo.js` needs nothing else but thresholds.json
+    format: 'esm', // k6 runs ES modules natively; `export const options` must survive as an export
+    platform: 'neutral', // neither browser nor Node: k6 has no Node built-ins, so none are polyfilled
+    target: 'es2020', // what k6's JS runtime (sobek) runs without transpiling surprises
+    external: ['k6', 'k6/*'], // k6's built-in modules are resolved by k6 at run time, not bundled
+    sourcemap: 'linked', // errors and stack traces point back into scenarios/*.ts and lib/*.ts
+    minify: false, // dist/*.js stays readable: users read and debug what k6 actually ran
+    logLevel: 'warning',
+  }),
+  build({
+    entryPoints: [join(repoRoot, 'targets', 'cli.ts')],
+    outfile: join(repoRoot, 'dist', 'targets.mjs'),
+    bundle: true, // the targets and lib/reference-targets.ts in one file that starts fast
+    format: 'esm', // matches package.json "type": "module"
+    platform: 'node', // Node built-ins (node:http, node:cluster...) stay imports
+    target: 'node20', // the Node version the pack supports (package.json engines)
+    packages: 'external', // npm dependencies load from node_modules, as installed by npm ci
+    sourcemap: 'linked', // stack traces of a crashing target point into targets/*.ts
+    minify: false,
+    logLevel: 'warning',
+  }),
+]);
+
+// k6 writes handleSummary files relative to its working directory but does not create folders.
+mkdirSync(join(repoRoot, 'results'), { recursive: true });
+process.stderr.write(`floodgate: built ${scenarios.length} scenarios and the targets in ${Math.round(performance.now() - started)} ms\n`);

@@ -1,0 +1,36 @@
+// The echo request both seed 001 scenarios send (echo and keep-alive): POST a payload to
+// /echo, check it comes back whole, count failures and connection reuse.
+import http from 'k6/http';
+import { check } from 'k6';
+import exec from 'k6/execution';
+import { duration, int, num, stages } from './options.ts';
+import { connectionReused, trackFailure } from './metrics.ts';
+
+/** The knobs of an echo load: how many clients over time, how often each sends, how much. */
+export const ECHO_KNOBS = {
+  STAGES: stages(100_000, 24 * 3600),
+  THINK_TIME: num(0, 3600),
+  PAYLOAD_BYTES: int(1, 1_048_576),
+  REQUEST_TIMEOUT: duration(0.001, 600),
+};
+
+/** A payload unique to this VU and iteration, so a mixed-up response fails the check. */
+function payload(bytes: number): string {
+  const id = `vu${exec.vu.idInTest}-it${exec.vu.iterationInInstance}-`;
+  return (id + 'x'.repeat(Math.max(0, bytes - id.length))).slice(0, bytes);
+}
+
+export function echoOnce(baseUrl: string, o: { payloadBytes: number; timeout: string; newConnection?: boolean }) {
+  const body = payload(o.payloadBytes);
+  const res = http.post(`${baseUrl}/echo`, body, {
+    timeout: o.timeout,
+    // Go's HTTP client honours "Connection: close" per request: it dials anew and closes after
+    // the response, which is how one run can compare reuse and no reuse side by side.
+    headers: { 'Content-Type': 'text/plain', ...(o.newConnection ? { Connection: 'close' } : {}) },
+    tags: { name: 'POST /echo' },
+  });
+  trackFailure(res);
+  connectionReused.add(res.status !== 0 && res.timings.connecting === 0);
+  check(res, { 'echo returns the body': (r) => r.status === 200 && r.body === body });
+  return res;
+}

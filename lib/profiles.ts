@@ -1,0 +1,56 @@
+// Every scenario, the reference target it is written against, and its default knob values per
+// profile: the one place that says how big a run is. `full` (the default) is the seed-sized
+// run; `smoke` is a CI-sized run of a few seconds that still crosses every code path.
+// `-e KEY=value` overrides either.
+import type { TargetName } from './reference-targets.ts';
+
+export const PROFILES = ['full', 'smoke'] as const;
+export type Profile = (typeof PROFILES)[number];
+
+type Defaults = Record<string, string | number | boolean>;
+interface ScenarioEntry {
+  /** Its default BASE_URL, and what `npm run demo -- <scenario>` starts. */
+  target: TargetName;
+  full: Defaults;
+  /** Only what differs from `full`. */
+  smoke: Defaults;
+}
+
+export const SCENARIOS: Record<string, ScenarioEntry> = {
+  // Seed 000's staged ramp (100 -> 250 -> 500 -> 750 -> 1000 clients, 10 s each, 30 s at the
+  // top); each client sends one echo a second on a new connection (seed 001's echo test) with
+  // seed 000's 2 s request timeout.
+  echo: {
+    target: 'echo',
+    full: {
+      STAGES: '10s:100,10s:250,10s:500,10s:750,30s:1000,5s:0',
+      THINK_TIME: 1,
+      PAYLOAD_BYTES: 64,
+      REQUEST_TIMEOUT: '2s',
+    },
+    smoke: { STAGES: '2s:10,4s:10,1s:0', THINK_TIME: 0.05 },
+  },
+  // The same load twice, one after the other so they do not compete for the CPU: once reusing
+  // connections (HTTP keep-alive), once opening a new connection per request.
+  'keep-alive': {
+    target: 'echo',
+    full: {
+      STAGES: '10s:200,30s:200,5s:0',
+      THINK_TIME: 0.5,
+      PAYLOAD_BYTES: 64,
+      REQUEST_TIMEOUT: '2s',
+    },
+    smoke: { STAGES: '1s:10,3s:10,1s:0', THINK_TIME: 0.05 },
+  },
+};
+
+export function scenarioEntry(scenario: string): ScenarioEntry {
+  const entry = SCENARIOS[scenario];
+  if (!entry) throw new Error(`lib/profiles.ts has no entry for scenario "${scenario}"`);
+  return entry;
+}
+
+export function profileDefaults(scenario: string, profile: Profile): Defaults {
+  const { full, smoke } = scenarioEntry(scenario);
+  return profile === 'full' ? full : { ...full, ...smoke };
+}

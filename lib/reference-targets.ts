@@ -1,0 +1,18 @@
+// Where the reference targets listen and how to ask them if they are up. The one place both
+// the targets (Node) and the scenarios (k6) read, so `k6 run dist/echo.js` with no flags
+// finds the target `npm run targets -- echo` started. Plain data: no Node or k6 globals.
+
+/** Loopback only: the targets are load-test fodder and must never be reachable from outside. */
+export const TARGET_HOST = '127.0.0.1';
+
+export const REFERENCE_TARGETS = {
+  echo: { port: 8081, healthPath: '/healthz' },
+} as const;
+
+export type TargetName = keyof typeof REFERENCE_TARGETS;
+
+export const targetNames = Object.keys(REFERENCE_TARGETS) as TargetName[];
+
+export function referenceUrl(name: TargetName, port: number = REFERENCE_TARGETS[name].port): string {
+  return `http://${TARGET_HOST}:${port}`;
+}

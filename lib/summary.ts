@@ -1,0 +1,228 @@
+// Turns k6's end-of-test data into the pack's report: a readable stdout summary (each threshold
+// ✓/✗ with its value, failure modes with counts, side-by-side comparisons), a JSON file for
+// scripts and a JUnit XML file for CI systems. Pure functions: unit-tested in Node.
+import { FAILURE_MODES, type FailureMode } from './failure-modes.ts';
+import { parseExpression } from './thresholds.ts';
+
+/** The parts of k6's handleSummary data (legacy shape, still what v2.2.0 passes) we read. */
+export interface SummaryMetric {
+  type: 'counter' | 'gauge' | 'rate' | 'trend';
+  contains: 'default' | 'time' | 'data';
+  values: Record<string, number>;
+  thresholds?: Record<string, { ok: boolean }>;
+}
+export interface SummaryData {
+  metrics: Record<string, SummaryMetric>;
+  state: { testRunDurationMs: number; isStdOutTTY?: boolean };
+  options?: { noColor?: boolean };
+}
+
+/** One row of a side-by-side table: a metric's stat per value of a tag (e.g. per scenario). */
+export interface ComparisonRow {
+  label: string;
+  metric: string;
+  stat: string;
+  /** Divide by each column's duration: a count becomes a per-second rate. */
+  perSecond?: boolean;
+}
+export interface Comparison {
+  title: string;
+  tag: string;
+  /** Column (tag value) -> how long it ran, in seconds (for perSecond rows). */
+  columns: Record<string, number>;
+  rows: ComparisonRow[];
+}
+
+export interface ReportContext {
+  scenario: string;
+  profile: string;
+  baseUrl: string;
+  resultsDir: string;
+  /** "metric\u0000expression" pairs the pack added only to make a sub-metric visible. */
+  reportOnly: ReadonlySet<string>;
+  comparisons: readonly Comparison[];
+}
+
+export interface ThresholdResult {
+  metric: string;
+  expression: string;
+  ok: boolean;
+  stat: string;
+  /** The metric's value for the stat, or null if the metric got no samples. */
+  observed: number | null;
+  unit: Unit;
+}
+type Unit = 'ms' | 'ratio' | 'count' | 'bytes' | 'per_second' | 'number';
+
+export interface Report {
+  scenario: string;
+  profile: string;
+  baseUrl: string;
+  durationSeconds: number;
+  verdict: 'pass' | 'fail';
+  thresholds: ThresholdResult[];
+  /** Metric keys with at least one crossed threshold, e.g. "http_req_duration{scenario:echo}". */
+  failedThresholds: string[];
+  failureModes: Record<FailureMode, number>;
+  requests: { count: number; perSecond: number };
+  comparisons: { title: string; columns: string[]; rows: { label: string; unit: Unit; values: (number | null)[] }[] }[];
+}
+
+export const reportOnlyKey = (metric: string, expression: string) => `${metric}\u0000${expression}`;
+
+function unitOf(metric: SummaryMetric | undefined, stat: string): Unit {
+  if (!metric) return 'number';
+  if (metric.type === 'rate') return 'ratio';
+  if (metric.type === 'counter') return stat === 'rate' ? 'per_second' : metric.contains === 'data' ? 'bytes' : 'count';
+  if (metric.contains === 'time') return 'ms';
+  if (metric.contains === 'data') return 'bytes';
+  return 'number';
+}
+
+export function evaluate(data: SummaryData, ctx: ReportContext): Report {
+  const thresholds: ThresholdResult[] = [];
+  for (const [key, metric] of Object.entries(data.metrics)) {
+    for (const [expression, { ok }] of Object.entries(metric.thresholds ?? {})) {
+      if (ctx.reportOnly.has(reportOnlyKey(key, expression))) continue;
+      const stat = parseExpression(expression)?.stat ?? '';
+      const observed = metric.values[stat];
+      thresholds.push({ metric: key, expression, ok, stat, observed: observed ?? null, unit: unitOf(metric, stat) });
+    }
+  }
+  thresholds.sort((a, b) => a.metric.localeCompare(b.metric) || a.expression.localeCompare(b.expression));
+  const failureModes = Object.fromEntries(
+    FAILURE_MODES.map((m) => [m, data.metrics[`failed_requests{failure_mode:${m}}`]?.values.count ?? 0]),
+  ) as Record<FailureMode, number>;
+  const durationSeconds = data.state.testRunDurationMs / 1000;
+  const reqs = data.metrics.http_reqs?.values.count ?? 0;
+  const failedThresholds = [...new Set(thresholds.filter((t) => !t.ok).map((t) => t.metric))];
+  return {
+    scenario: ctx.scenario,
+    profile: ctx.profile,
+    baseUrl: ctx.baseUrl,
+    durationSeconds,
+    verdict: failedThresholds.length === 0 ? 'pass' : 'fail',
+    thresholds,
+    failedThresholds,
+    failureModes,
+    requests: { count: reqs, perSecond: durationSeconds > 0 ? reqs / durationSeconds : 0 },
+    comparisons: ctx.comparisons.map((c) => {
+      const columns = Object.keys(c.columns);
+      return {
+        title: c.title,
+        columns,
+        rows: c.rows.map((r) => ({
+          label: r.label,
+          unit: r.perSecond ? 'per_second' : unitOf(data.metrics[`${r.metric}{${c.tag}:${columns[0]}}`], r.stat),
+          values: columns.map((col) => {
+            const v = data.metrics[`${r.metric}{${c.tag}:${col}}`]?.values[r.stat];
+            if (v === undefined) return null;
+            return r.perSecond ? v / c.columns[col]! : v;
+          }),
+        })),
+      };
+    }),
+  };
+}
+
+export function formatValue(value: number | null, unit: Unit): string {
+  if (value === null) return 'no samples';
+  switch (unit) {
+    case 'ms':
+      return value >= 1000 ? `${(value / 1000).toFixed(2)}s` : `${value.toFixed(value < 10 ? 2 : 1)}ms`;
+    case 'ratio':
+      return `${(value * 100).toFixed(2)}%`;
+    case 'per_second':
+      return `${value.toFixed(1)}/s`;
+    case 'bytes':
+      return value >= 1048576 ? `${(value / 1048576).toFixed(1)} MiB` : value >= 1024 ? `${(value / 1024).toFixed(1)} KiB` : `${value} B`;
+    case 'count':
+      return String(Math.round(value));
+    default:
+      return Number.isInteger(value) ? String(value) : value.toFixed(3);
+  }
+}
+
+const pad = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - s.length));
+
+export function renderText(r: Report, files: string[], color: boolean): string {
+  const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const lines: string[] = [];
+  lines.push('');
+  lines.push(`floodgate · ${r.scenario} · profile ${r.profile} · ${r.durationSeconds.toFixed(1)}s · ${r.baseUrl}`);
+  lines.push('');
+  lines.push('Thresholds (thresholds.json)');
+  const width = Math.max(0, ...r.thresholds.map((t) => t.metric.length));
+  for (const t of r.thresholds) {
+    const mark = t.ok ? paint(32, '✓') : paint(31, '✗');
+    lines.push(`  ${mark} ${pad(t.metric, width)}  ${pad(t.expression, 14)}  ${t.stat}=${formatValue(t.observed, t.unit)}`);
+  }
+  lines.push('');
+  const modes = Object.entries(r.failureModes).filter(([, n]) => n > 0);
+  lines.push(`Requests: ${r.requests.count} (${r.requests.perSecond.toFixed(1)}/s)`);
+  lines.push(modes.length === 0 ? 'Failure modes: none' : 'Failure modes (failed_requests by failure_mode):');
+  for (const [mode, n] of modes) lines.push(`  ${pad(mode, 16)} ${n}`);
+  for (const c of r.comparisons) {
+    lines.push('');
+    lines.push(c.title);
+    const labelWidth = Math.max(...c.rows.map((row) => row.label.length));
+    lines.push(`  ${pad('', labelWidth)}  ${c.columns.map((col) => pad(col, 12)).join(' ')}`);
+    for (const row of c.rows) {
+      lines.push(`  ${pad(row.label, labelWidth)}  ${row.values.map((v) => pad(formatValue(v, row.unit), 12)).join(' ')}`);
+    }
+  }
+  lines.push('');
+  const crossed = r.thresholds.filter((t) => !t.ok).length;
+  lines.push(
+    r.verdict === 'pass'
+      ? paint(32, `PASSED: all ${r.thresholds.length} thresholds met`)
+      : paint(31, `FAILED: ${crossed} of ${r.thresholds.length} thresholds crossed (k6 exits 99)`),
+  );
+  if (files.length > 0) lines.push(`Results: ${files.join(', ')}`);
+  lines.push('');
+  return lines.join('\n');
+}
+
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** JUnit XML: one test case per threshold, so CI systems list each gate by name. */
+export function renderJUnit(r: Report): string {
+  const suite = `floodgate.${r.scenario}`;
+  const failures = r.thresholds.filter((t) => !t.ok).length;
+  const cases = r.thresholds.map((t) => {
+    const name = xml(`${t.metric} ${t.expression}`);
+    const observed = `${t.stat}=${formatValue(t.observed, t.unit)}`;
+    return t.ok
+      ? `    <testcase classname="${suite}" name="${name}"><system-out>${xml(observed)}</system-out></testcase>`
+      : `    <testcase classname="${suite}" name="${name}"><failure message="${xml(`${observed} crosses ${t.expression}`)}" type="threshold"/></testcase>`;
+  });
+  const time = r.durationSeconds.toFixed(3);
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="floodgate" tests="${r.thresholds.length}" failures="${failures}" time="${time}">`,
+    `  <testsuite name="${suite}" tests="${r.thresholds.length}" failures="${failures}" time="${time}">`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n');
+}
+
+/** "2026-11-23T09-22-54Z": sortable, and safe in file names on every OS. */
+export function fileStamp(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+}
+
+/** The outputs handleSummary returns: stdout plus the JSON and JUnit files. */
+export function summaryOutputs(data: SummaryData, ctx: ReportContext, now: Date): Record<string, string> {
+  const report = evaluate(data, ctx);
+  const base = `${ctx.resultsDir.replace(/\/+$/, '')}/${ctx.scenario}-${fileStamp(now)}`;
+  const json = `${base}.json`;
+  const junit = `${base}.xml`;
+  const color = data.state.isStdOutTTY === true && data.options?.noColor !== true;
+  return {
+    stdout: renderText(report, [json, junit], color),
+    [json]: JSON.stringify({ ...report, k6: data.metrics }, null, 2),
+    [junit]: renderJUnit(report),
+  };
+}

@@ -1,0 +1,36 @@
+// `npm run demo -- [scenario] [k6 run args]`: the main job from a fresh clone. Installs what is
+// missing, builds, starts the scenario's reference target, runs the scenario with k6 (smoke
+// profile unless -e PROFILE=... is given), prints its summary, stops the target, and exits
+// with k6's exit code (99 when a threshold is crossed).
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { SCENARIOS } from '../lib/profiles.ts';
+import { buildAll } from './build-step.mjs';
+import { ensureK6 } from './k6-setup.mjs';
+import { k6Env } from './k6-env.mjs';
+import { repoRoot } from './paths.mjs';
+import { startTarget } from './target-process.ts';
+
+const DEFAULT_SCENARIO = 'echo';
+
+const argv = process.argv.slice(2);
+const scenario = argv[0] && !argv[0].startsWith('-') ? argv.shift()! : DEFAULT_SCENARIO;
+const entry = SCENARIOS[scenario];
+if (!entry) {
+  process.stderr.write(`floodgate demo: no scenario "${scenario}"; scenarios: ${Object.keys(SCENARIOS).join(', ')}\n`);
+  process.exit(2);
+}
+const k6 = ensureK6();
+buildAll();
+
+const target = await startTarget(entry.target);
+process.stdout.write(`floodgate demo: ${entry.target} target at ${target.url}; running ${scenario}\n`);
+const profileGiven = argv.some((a) => /^PROFILE=/.test(a));
+const args = ['run', '-e', `BASE_URL=${target.url}`, ...(profileGiven ? [] : ['-e', 'PROFILE=smoke']), ...argv, join('dist', `${scenario}.js`)];
+const child = spawn(k6, args, { cwd: repoRoot, stdio: 'inherit', env: k6Env() });
+// Ctrl-C reaches k6 too (same process group): it stops the test and still prints the summary.
+process.on('SIGINT', () => {});
+const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+const stopped = await target.stop();
+if (stopped.code !== 0) process.stderr.write(`floodgate demo: the target exited with ${stopped.code}:\n${target.output()}\n`);
+process.exit(code);

@@ -1,0 +1,56 @@
+// @ts-check
+// `npm test`: the whole suite from a fresh clone. Installs what is missing (npm packages, the
+// pinned k6), builds, type-checks, then runs unit, target and end-to-end tests in one runner.
+// `npm test -- test/unit/options.test.ts` runs only the files named.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ensureDeps } from './ensure-deps.mjs';
+import { ensureK6 } from './k6-setup.mjs';
+import { buildAll } from './build-step.mjs';
+import { repoRoot } from './paths.mjs';
+
+/** @param {string} title @param {string} cmd @param {string[]} args @param {NodeJS.ProcessEnv} [env] */
+function step(title, cmd, args, env = process.env) {
+  process.stdout.write(`\n== ${title}\n`);
+  const r = spawnSync(cmd, args, { cwd: repoRoot, stdio: 'inherit', env });
+  if (r.status !== 0) {
+    process.stderr.write(`floodgate: ${title} failed\n`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+/** @param {string} dir */
+const testFiles = (dir) =>
+  readdirSync(join(repoRoot, dir))
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => join(dir, f));
+
+process.stdout.write('== setup: npm packages, k6, build\n');
+ensureDeps();
+const k6 = ensureK6();
+process.stdout.write(`k6: ${k6}\n`);
+buildAll();
+
+const tsc = join(repoRoot, 'node_modules', '.bin', 'tsc');
+step('typecheck: k6 side (scenarios, lib)', tsc, ['--noEmit', '-p', 'tsconfig.json']);
+step('typecheck: Node side (targets, tests, scripts)', tsc, ['--noEmit', '-p', 'tsconfig.node.json']);
+
+const named = process.argv.slice(2).map((f) => relative(repoRoot, join(process.cwd(), f)));
+const files = named.length > 0 ? named : [...testFiles('test/unit'), ...testFiles('test/targets'), ...testFiles('test/e2e')];
+step(
+  `tests: ${files.length} files`,
+  process.execPath,
+  [
+    '--import', 'tsx',
+    '--import', './test/shims/register.mjs',
+    '--test',
+    // One file at a time: the end-to-end tests load the CPU, and timings measured under a
+    // second k6 run would be noise.
+    '--test-concurrency=1',
+    '--test-reporter=spec',
+    ...files,
+  ],
+  { ...process.env, K6_BINARY: k6 },
+);

@@ -1,0 +1,111 @@
+// `npm run targets -- [name...] [--mode <mode>] [--port <n>]`: starts reference targets in the
+// foreground (all of them on their default ports when no name is given) until SIGINT/SIGTERM.
+import { parseArgs } from 'node:util';
+import closeWithGrace from 'close-with-grace';
+import { REFERENCE_TARGETS, TARGET_HOST, targetNames, type TargetName } from '../lib/reference-targets.ts';
+import { TARGETS } from './registry.ts';
+import type { RunningTarget, TargetModule } from './target.ts';
+
+const DEFAULT_GRACE_MS = 10_000;
+
+class UsageError extends Error {}
+
+function usage(): string {
+  const lines = ['usage: npm run targets -- [name...] [--mode <mode>] [--port <n>] [--grace-ms <n>] [target flags]', '', 'targets:'];
+  for (const t of Object.values(TARGETS)) {
+    lines.push(`  ${t.name} (port ${REFERENCE_TARGETS[t.name].port})`);
+    for (const m of t.modes) lines.push(`    --mode ${m}${m === t.modes[0] ? ' (default)' : ''}: ${t.describe[m]}`);
+    for (const [flag, f] of Object.entries(t.flags)) {
+      lines.push(`    --${flag} <${f.type}>: ${f.describe} (default ${Object.entries(f.defaults).map(([m, v]) => `${v} in ${m}`).join(', ')})`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function parseFlag(flag: string, type: 'number' | 'boolean', raw: string): number | boolean {
+  if (type === 'boolean') {
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    throw new UsageError(`--${flag} ${raw}: expected true or false`);
+  }
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new UsageError(`--${flag} ${raw}: expected a whole number >= 0`);
+  return n;
+}
+
+export function parseCli(argv: string[]) {
+  const flagNames = new Set(Object.values(TARGETS).flatMap((t) => Object.keys(t.flags)));
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      mode: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'grace-ms': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries([...flagNames].map((f) => [f, { type: 'string' as const }])),
+    },
+  });
+  if (values.help) return { help: true as const };
+  const names = positionals.length === 0 ? targetNames : positionals;
+  for (const n of names) {
+    if (!(n in TARGETS)) throw new UsageError(`no target "${n}"; targets: ${targetNames.join(', ')}`);
+  }
+  const mods = names.map((n) => TARGETS[n as TargetName]);
+  if (values.port !== undefined && mods.length > 1) throw new UsageError('--port applies to one target; name one target or leave --port out');
+  const port = values.port === undefined ? undefined : (parseFlag('port', 'number', values.port) as number);
+  if (port !== undefined && port > 65535) throw new UsageError(`--port ${port}: expected 0 to 65535`);
+  const host = values.host ?? TARGET_HOST;
+  const graceMs = values['grace-ms'] === undefined ? DEFAULT_GRACE_MS : (parseFlag('grace-ms', 'number', values['grace-ms']) as number);
+  const plans = mods.map((mod: TargetModule) => {
+    const mode = values.mode ?? mod.modes[0]!;
+    if (!mod.modes.includes(mode)) throw new UsageError(`--mode ${mode}: target ${mod.name} has modes ${mod.modes.join(', ')}`);
+    const flags: Record<string, number | boolean> = {};
+    for (const [flag, spec] of Object.entries(mod.flags)) {
+      const raw = (values as Record<string, string | boolean | undefined>)[flag];
+      flags[flag] = typeof raw === 'string' ? parseFlag(flag, spec.type, raw) : spec.defaults[mode]!;
+    }
+    return { mod, mode, flags, port: port ?? REFERENCE_TARGETS[mod.name].port };
+  });
+  return { help: false as const, plans, host, graceMs };
+}
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseCli>;
+  try {
+    parsed = parseCli(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`floodgate targets: ${err instanceof Error ? err.message : String(err)}\n\n${usage()}\n`);
+    process.exit(2);
+  }
+  if (parsed.help) {
+    process.stdout.write(usage() + '\n');
+    return;
+  }
+  const { plans, host, graceMs } = parsed;
+  const running: RunningTarget[] = [];
+  // On SIGINT/SIGTERM: stop accepting, let in-flight requests finish, exit 0; exit 1 if the
+  // grace period runs out first.
+  closeWithGrace({ delay: graceMs + 2_000, logger: false }, async ({ signal, err }) => {
+    if (err) process.stderr.write(`floodgate targets: ${err instanceof Error ? err.stack : String(err)}\n`);
+    if (signal) process.stdout.write(`floodgate targets: ${signal}, draining (up to ${graceMs} ms)\n`);
+    await Promise.all(running.map((t) => t.close(graceMs)));
+  });
+  for (const p of plans) {
+    try {
+      const t = await p.mod.start({ mode: p.mode, host, port: p.port, flags: p.flags });
+      running.push(t);
+      const flags = Object.entries(p.flags).map(([k, v]) => `${k}=${v}`).join(' ');
+      process.stdout.write(`floodgate target ${p.mod.name} (mode ${p.mode}; ${flags}) listening on ${t.url}\n`);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'EADDRINUSE' ? `port ${p.port} is in use (another target running? pick one with --port)` : String(err);
+      process.stderr.write(`floodgate targets: cannot start ${p.mod.name}: ${why}\n`);
+      await Promise.all(running.map((t) => t.close(0)));
+      process.exit(1);
+    }
+  }
+}
+
+await main();

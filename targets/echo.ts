@@ -1,0 +1,60 @@
+// The echo target of seeds 000 and 001: POST /echo returns the body; GET /api/health and
+// /api/data are seed 000's endpoints. `degraded` mode is the red half of red/green tests.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readBody, sendJson, serveHttp } from './http-server.ts';
+import type { TargetModule } from './target.ts';
+
+const MAX_BODY_BYTES = 1_048_576; // matches the scenarios' PAYLOAD_BYTES ceiling
+
+// Seed 000's /api/data: a small, fixed document, so its cost is serialisation, not storage.
+const DATA = Array.from({ length: 20 }, (_, i) => ({ id: i + 1, name: `item-${i + 1}`, value: (i * 37) % 100 }));
+
+export const echo: TargetModule = {
+  name: 'echo',
+  modes: ['healthy', 'degraded'],
+  describe: {
+    healthy: 'answers at once and keeps connections alive',
+    degraded: 'adds 200 ms to every answer, closes every connection after one response and drops connections above 50',
+  },
+  flags: {
+    'delay-ms': { describe: 'added latency per request, in ms', type: 'number', defaults: { healthy: 0, degraded: 200 } },
+    'keep-alive': { describe: 'keep connections open between requests', type: 'boolean', defaults: { healthy: true, degraded: false } },
+    'max-connections': { describe: 'drop new connections above this many open (0: no cap)', type: 'number', defaults: { healthy: 0, degraded: 50 } },
+  },
+  async start({ host, port, flags }) {
+    const delayMs = flags['delay-ms'] as number;
+    return serveHttp({
+      name: 'echo',
+      host,
+      port,
+      keepAlive: flags['keep-alive'] as boolean,
+      maxConnections: flags['max-connections'] as number,
+      handler: async (req: IncomingMessage, res: ServerResponse) => {
+        if (delayMs > 0) await sleep(delayMs);
+        const path = (req.url ?? '/').split('?')[0];
+        if (req.method === 'POST' && path === '/echo') {
+          const body = await readBody(req, MAX_BODY_BYTES);
+          if (body === undefined) {
+            res.setHeader('Connection', 'close');
+            sendJson(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+          } else {
+            res.writeHead(200, { 'Content-Type': req.headers['content-type'] ?? 'application/octet-stream' });
+            res.end(body);
+          }
+          return '/echo';
+        }
+        if (req.method === 'GET' && path === '/api/health') {
+          sendJson(res, 200, { status: 'ok' });
+          return '/api/health';
+        }
+        if (req.method === 'GET' && path === '/api/data') {
+          sendJson(res, 200, { items: DATA });
+          return '/api/data';
+        }
+        sendJson(res, 404, { error: `no route ${req.method} ${path}`, routes: ['POST /echo', 'GET /api/health', 'GET /api/data', 'GET /healthz', 'GET /metrics'] });
+        return 'not_found';
+      },
+    });
+  },
+};

@@ -1,0 +1,136 @@
+// What every reference target's HTTP server shares: Prometheus /metrics and /healthz, request
+// and connection accounting, an optional connection cap, and graceful shutdown.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** A route handler answers the request and returns its route pattern, the label of its metrics. */
+export type Handler = (req: IncomingMessage, res: ServerResponse) => string | Promise<string>;
+
+export interface ServeOptions {
+  name: string;
+  host: string;
+  port: number;
+  handler: Handler;
+  /** Close each connection after its response (no HTTP keep-alive). */
+  keepAlive: boolean;
+  /** Above this many open connections new ones are dropped at once (0: no cap). */
+  maxConnections: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  registry: Registry;
+  /** Stops accepting, lets in-flight requests finish up to `deadlineMs`, then cuts the rest. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+export async function serveHttp(o: ServeOptions): Promise<RunningServer> {
+  const registry = new Registry();
+  registry.setDefaultLabels({ target: o.name });
+  // process_resident_memory_bytes, nodejs_eventloop_lag_seconds, open fds, heap...
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({ name: 'http_requests_total', help: 'Requests answered, by route and status (not /metrics).', labelNames: ['route', 'status'], registers: [registry] });
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from request to response, by route.',
+    labelNames: ['route'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const inflight = new Gauge({ name: 'http_inflight_requests', help: 'Requests received and not yet answered.', registers: [registry] });
+  const openConnections = new Gauge({ name: 'http_open_connections', help: 'TCP connections open now.', registers: [registry] });
+  const dropped = new Counter({ name: 'http_dropped_connections_total', help: 'Connections dropped at accept because of the connection cap.', registers: [registry] });
+
+  let draining = false;
+  let active = 0;
+  let idleWaiters: (() => void)[] = [];
+
+  const server = createServer(async (req, res) => {
+    if (req.url === '/metrics') {
+      res.setHeader('Content-Type', registry.contentType);
+      res.end(await registry.metrics());
+      return;
+    }
+    active++;
+    inflight.inc();
+    const stop = duration.startTimer();
+    if (!o.keepAlive || draining) res.setHeader('Connection', 'close');
+    let route = 'unknown';
+    try {
+      route = req.url === '/healthz' ? healthz(res, draining) : await o.handler(req, res);
+    } catch (err) {
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: 'internal error', detail: String(err) }));
+    } finally {
+      const done = () => {
+        requests.inc({ route, status: String(res.statusCode) });
+        stop({ route });
+        inflight.dec();
+        if (--active === 0) for (const w of idleWaiters.splice(0)) w();
+      };
+      if (res.writableFinished) done();
+      else res.once('close', done);
+    }
+  });
+  if (o.maxConnections > 0) server.maxConnections = o.maxConnections;
+  server.on('drop', () => dropped.inc());
+  server.on('connection', (socket) => {
+    openConnections.inc();
+    socket.once('close', () => openConnections.dec());
+  });
+  // Node's defaults close keep-alive connections after 5 s idle, shorter than a load tool's pause.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://${o.host}:${port}`,
+    port,
+    registry,
+    async close(deadlineMs) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const idle = active === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve));
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
+      await Promise.race([idle, deadline]);
+      clearTimeout(timer);
+      // Whatever is still open now is idle keep-alive or past the deadline: cut it.
+      server.closeAllConnections();
+      await closed;
+      idleWaiters = [];
+    },
+  };
+}
+
+function healthz(res: ServerResponse, draining: boolean): string {
+  // 503 while draining so a balancer stops sending new work here.
+  res.writeHead(draining ? 503 : 200, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify({ status: draining ? 'draining' : 'ok' }));
+  return '/healthz';
+}
+
+/** Reads a request body up to `limit` bytes; undefined if it is larger. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,6 @@
+// Every reference target by name: what `npm run targets -- <name>` can start.
+import type { TargetName } from '../lib/reference-targets.ts';
+import { echo } from './echo.ts';
+import type { TargetModule } from './target.ts';
+
+export const TARGETS: Record<TargetName, TargetModule> = { echo };

@@ -1,0 +1,25 @@
+// The shape of a reference target module, as the CLI and the tests see it.
+import type { TargetName } from '../lib/reference-targets.ts';
+
+/** A target-specific command-line flag (`--delay-ms 200`), with its default per mode. */
+export interface TargetFlag {
+  describe: string;
+  type: 'number' | 'boolean';
+  defaults: Record<string, number | boolean>;
+}
+
+export interface RunningTarget {
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight work finish up to `deadlineMs`, then cuts the rest. */
+  close(deadlineMs: number): Promise<void>;
+}
+
+export interface TargetModule {
+  name: TargetName;
+  /** Modes, the first the default: the healthy or protected one first, then the failure. */
+  modes: readonly string[];
+  describe: Record<string, string>;
+  flags: Record<string, TargetFlag>;
+  start(o: { mode: string; host: string; port: number; flags: Record<string, number | boolean> }): Promise<RunningTarget>;
+}

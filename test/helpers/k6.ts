@@ -1,0 +1,48 @@
+// Runs a real k6 process (the pinned binary: $K6_BINARY, set by the test runner) on a built
+// scenario and reads back the summary JSON the pack's handleSummary wrote.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureK6 } from '../../scripts/k6-setup.mjs';
+import { k6Env } from '../../scripts/k6-env.mjs';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface SummaryReport {
+  verdict: 'pass' | 'fail';
+  failedThresholds: string[];
+  thresholds: { metric: string; expression: string; ok: boolean; observed: number | null }[];
+  failureModes: Record<string, number>;
+  requests: { count: number };
+  comparisons: { columns: string[]; rows: { label: string; values: (number | null)[] }[] }[];
+}
+
+export interface K6Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** The summary JSON, when handleSummary ran. */
+  report?: SummaryReport;
+  resultsDir: string;
+}
+
+/** `k6 run <script>` with `-e` for each env entry, results in a fresh temporary directory. */
+export async function runK6(script: string, env: Record<string, string>, extraArgs: string[] = []): Promise<K6Result> {
+  const resultsDir = mkdtempSync(join(tmpdir(), 'floodgate-results-'));
+  const args = ['run', '--quiet', ...extraArgs];
+  for (const [k, v] of Object.entries({ RESULTS_DIR: resultsDir, ...env })) args.push('-e', `${k}=${v}`);
+  args.push(script);
+  const child = spawn(ensureK6(), args, { cwd: repoRoot, env: k6Env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const json = readdirSync(resultsDir).find((f) => f.endsWith('.json'));
+  const report = json ? (JSON.parse(readFileSync(join(resultsDir, json), 'utf8')) as SummaryReport) : undefined;
+  return { code, stdout, stderr, report, resultsDir };
+}
+
+export const dist = (scenario: string) => join(repoRoot, 'dist', `${scenario}.js`);

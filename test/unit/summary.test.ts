@@ -1,0 +1,88 @@
+// The summary shows each threshold ✓/✗ with its value, the failure modes with counts, and
+// writes JSON and JUnit files CI systems can read.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { evaluate, fileStamp, renderJUnit, reportOnlyKey, summaryOutputs, type ReportContext, type SummaryData } from '../../lib/summary.ts';
+
+// Shaped like k6 v2.2.0's handleSummary data for an echo run against the degraded target.
+const data: SummaryData = {
+  state: { testRunDurationMs: 7000, isStdOutTTY: false },
+  metrics: {
+    http_reqs: { type: 'counter', contains: 'default', values: { count: 226, rate: 32.3 } },
+    'http_req_duration{scenario:echo}': {
+      type: 'trend',
+      contains: 'time',
+      values: { avg: 201, med: 201.3, 'p(95)': 202.3, 'p(99)': 202.8, min: 200.1, max: 210 },
+      thresholds: { 'p(95)<50': { ok: false }, 'p(99)<100': { ok: false } },
+    },
+    'http_req_failed{scenario:echo}': { type: 'rate', contains: 'default', values: { rate: 0.02 }, thresholds: { 'rate<0.01': { ok: false } } },
+    'checks{scenario:echo}': { type: 'rate', contains: 'default', values: { rate: 1 }, thresholds: { 'rate>0.99': { ok: true } } },
+    'failed_requests{failure_mode:conn_reset}': { type: 'counter', contains: 'default', values: { count: 4, rate: 0.5 }, thresholds: { 'count>=0': { ok: true } } },
+    'failed_requests{failure_mode:emfile}': { type: 'counter', contains: 'default', values: { count: 0, rate: 0 }, thresholds: { 'count>=0': { ok: true } } },
+    'http_reqs{scenario:reuse}': { type: 'counter', contains: 'default', values: { count: 100, rate: 10 }, thresholds: { 'count>=0': { ok: true } } },
+    'http_reqs{scenario:fresh}': { type: 'counter', contains: 'default', values: { count: 50, rate: 5 }, thresholds: { 'count>=0': { ok: true } } },
+  },
+};
+
+const ctx: ReportContext = {
+  scenario: 'echo',
+  profile: 'smoke',
+  baseUrl: 'http://127.0.0.1:8081',
+  resultsDir: 'results/',
+  reportOnly: new Set([
+    reportOnlyKey('failed_requests{failure_mode:conn_reset}', 'count>=0'),
+    reportOnlyKey('failed_requests{failure_mode:emfile}', 'count>=0'),
+    reportOnlyKey('http_reqs{scenario:reuse}', 'count>=0'),
+    reportOnlyKey('http_reqs{scenario:fresh}', 'count>=0'),
+  ]),
+  comparisons: [
+    { title: 'reuse vs fresh', tag: 'scenario', columns: { reuse: 10, fresh: 10 }, rows: [{ label: 'requests/s', metric: 'http_reqs', stat: 'count', perSecond: true }] },
+  ],
+};
+
+test('the verdict fails and names each crossed threshold; report-only thresholds are not gates', () => {
+  const r = evaluate(data, ctx);
+  assert.equal(r.verdict, 'fail');
+  assert.deepEqual(r.failedThresholds, ['http_req_duration{scenario:echo}', 'http_req_failed{scenario:echo}']);
+  assert.equal(r.thresholds.length, 4);
+  assert.ok(r.thresholds.every((t) => !t.metric.startsWith('failed_requests')));
+  const p95 = r.thresholds.find((t) => t.expression === 'p(95)<50');
+  assert.equal(p95?.observed, 202.3);
+});
+
+test('failure modes are counted by name, zero where none happened', () => {
+  const r = evaluate(data, ctx);
+  assert.equal(r.failureModes.conn_reset, 4);
+  assert.equal(r.failureModes.emfile, 0);
+  assert.equal(r.failureModes.request_timeout, 0);
+});
+
+test('comparisons divide counts by each column’s own duration', () => {
+  const [c] = evaluate(data, ctx).comparisons;
+  assert.deepEqual(c?.rows[0]?.values, [10, 5]);
+});
+
+test('stdout shows ✓/✗ with the observed value, the failure modes and the result files', () => {
+  const out = summaryOutputs(data, ctx, new Date('2026-11-23T09:22:54.123Z'));
+  const text = out.stdout!;
+  assert.match(text, /✗ http_req_duration\{scenario:echo\}\s+p\(95\)<50\s+p\(95\)=202\.3ms/);
+  assert.match(text, /✓ checks\{scenario:echo\}\s+rate>0\.99\s+rate=100\.00%/);
+  assert.match(text, /conn_reset\s+4/);
+  assert.match(text, /FAILED: 3 of 4 thresholds crossed \(k6 exits 99\)/);
+  assert.deepEqual(Object.keys(out).sort(), ['results/echo-2026-11-23T09-22-54Z.json', 'results/echo-2026-11-23T09-22-54Z.xml', 'stdout']);
+  const json = JSON.parse(out['results/echo-2026-11-23T09-22-54Z.json']!);
+  assert.equal(json.verdict, 'fail');
+  assert.ok(json.k6['http_reqs']);
+});
+
+test('JUnit has one test case per threshold and a failure element for each crossed one', () => {
+  const xml = renderJUnit(evaluate(data, ctx));
+  assert.match(xml, /<testsuite name="floodgate.echo" tests="4" failures="3"/);
+  assert.equal(xml.match(/<testcase /g)?.length, 4);
+  assert.equal(xml.match(/<failure /g)?.length, 3);
+  assert.match(xml, /name="http_req_duration\{scenario:echo\} p\(95\)&lt;50"/);
+});
+
+test('file stamps sort and contain no colons', () => {
+  assert.equal(fileStamp(new Date('2026-01-02T03:04:05.678Z')), '2026-01-02T03-04-05Z');
+});
