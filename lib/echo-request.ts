@@ -20,17 +20,20 @@ function payload(bytes: number): string {
   return (id + 'x'.repeat(Math.max(0, bytes - id.length))).slice(0, bytes);
 }
 
-export function echoOnce(baseUrl: string, o: { payloadBytes: number; timeout: string; newConnection?: boolean }) {
+/**
+ * One echo. `measureReuse` records connection_reused (only where reuse can happen: it is one
+ * more metric sample per request).
+ */
+export function echoOnce(baseUrl: string, o: { payloadBytes: number; timeout: string; newConnection?: boolean; measureReuse?: boolean }) {
   const body = payload(o.payloadBytes);
   const res = http.post(`${baseUrl}/echo`, body, {
     timeout: o.timeout,
     // Go's HTTP client honours "Connection: close" per request: it dials anew and closes after
     // the response, which is how one run can compare reuse and no reuse side by side.
     headers: { 'Content-Type': 'text/plain', ...(o.newConnection ? { Connection: 'close' } : {}) },
-    tags: { name: 'POST /echo' },
   });
   trackFailure(res);
-  connectionReused.add(res.status !== 0 && res.timings.connecting === 0);
+  if (o.measureReuse) connectionReused.add(res.status !== 0 && res.timings.connecting === 0);
   check(res, { 'echo returns the body': (r) => r.status === 200 && r.body === body });
   return res;
 }

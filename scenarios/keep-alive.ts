@@ -49,6 +49,7 @@ export default function (): void {
     payloadBytes: PAYLOAD_BYTES,
     timeout: REQUEST_TIMEOUT,
     newConnection: exec.scenario.name === 'fresh',
+    measureReuse: true,
   });
-  sleep(THINK_TIME);
+  if (THINK_TIME > 0) sleep(THINK_TIME);
 }
