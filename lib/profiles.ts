@@ -42,6 +42,22 @@ export const SCENARIOS: Record<string, ScenarioEntry> = {
     },
     smoke: { STAGES: '1s:10,3s:10,1s:0', THINK_TIME: 0.05 },
   },
+  // Seed 003 P1: 100 users each at their 5 req/s burst limit (500 req/s at the origin) for a
+  // minute, plus one user at 20 req/s, well over it. LIMIT is what the API promises per user.
+  burst: {
+    target: 'burst',
+    full: {
+      USERS: 100,
+      RATE: 5,
+      DURATION: '60s',
+      OVER_RATE: 20,
+      LIMIT: 5,
+      USER_HEADER: 'X-User-Id',
+      API_PATH: '/api/work', // not PATH: k6 passes the shell's environment, PATH included
+      REQUEST_TIMEOUT: '10s',
+    },
+    smoke: { DURATION: '8s' },
+  },
 };
 
 export function scenarioEntry(scenario: string): ScenarioEntry {

@@ -4,25 +4,38 @@ import { parseArgs } from 'node:util';
 import closeWithGrace from 'close-with-grace';
 import { REFERENCE_TARGETS, TARGET_HOST, targetNames, type TargetName } from '../lib/reference-targets.ts';
 import { TARGETS } from './registry.ts';
-import type { RunningTarget, TargetModule } from './target.ts';
+import { startBalancer } from './balancer.ts';
+import type { FlagValue, RunningTarget, TargetFlag, TargetModule } from './target.ts';
 
 const DEFAULT_GRACE_MS = 10_000;
 
 class UsageError extends Error {}
 
 function usage(): string {
-  const lines = ['usage: npm run targets -- [name...] [--mode <mode>] [--port <n>] [--grace-ms <n>] [target flags]', '', 'targets:'];
+  const lines = [
+    'usage: npm run targets -- [name...] [--mode <mode>] [--port <n>] [--instances <n>] [--grace-ms <n>] [target flags]',
+    '',
+    '  --instances n  run n copies of the target behind a round-robin balancer on the port (default 1)',
+    '',
+    'targets:',
+  ];
   for (const t of Object.values(TARGETS)) {
     lines.push(`  ${t.name} (port ${REFERENCE_TARGETS[t.name].port})`);
     for (const m of t.modes) lines.push(`    --mode ${m}${m === t.modes[0] ? ' (default)' : ''}: ${t.describe[m]}`);
     for (const [flag, f] of Object.entries(t.flags)) {
-      lines.push(`    --${flag} <${f.type}>: ${f.describe} (default ${Object.entries(f.defaults).map(([m, v]) => `${v} in ${m}`).join(', ')})`);
+      const type = f.choices ? f.choices.join('|') : f.type;
+      lines.push(`    --${flag} <${type}>: ${f.describe} (default ${Object.entries(f.defaults).map(([m, v]) => `${v} in ${m}`).join(', ')})`);
     }
   }
   return lines.join('\n');
 }
 
-function parseFlag(flag: string, type: 'number' | 'boolean', raw: string): number | boolean {
+function parseFlag(flag: string, type: TargetFlag['type'], raw: string, choices?: readonly string[]): FlagValue {
+  if (type === 'string') {
+    if (choices && !choices.includes(raw)) throw new UsageError(`--${flag} ${raw}: expected one of ${choices.join(', ')}`);
+    if (raw === '') throw new UsageError(`--${flag}: expected a value`);
+    return raw;
+  }
   if (type === 'boolean') {
     if (raw === 'true' || raw === 'false') return raw === 'true';
     throw new UsageError(`--${flag} ${raw}: expected true or false`);
@@ -43,6 +56,7 @@ export function parseCli(argv: string[]) {
       port: { type: 'string' },
       host: { type: 'string' },
       'grace-ms': { type: 'string' },
+      instances: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...Object.fromEntries([...flagNames].map((f) => [f, { type: 'string' as const }])),
     },
@@ -58,17 +72,19 @@ export function parseCli(argv: string[]) {
   if (port !== undefined && port > 65535) throw new UsageError(`--port ${port}: expected 0 to 65535`);
   const host = values.host ?? TARGET_HOST;
   const graceMs = values['grace-ms'] === undefined ? DEFAULT_GRACE_MS : (parseFlag('grace-ms', 'number', values['grace-ms']) as number);
+  const instances = values.instances === undefined ? 1 : (parseFlag('instances', 'number', values.instances) as number);
+  if (instances < 1 || instances > 64) throw new UsageError(`--instances ${instances}: expected 1 to 64`);
   const plans = mods.map((mod: TargetModule) => {
     const mode = values.mode ?? mod.modes[0]!;
     if (!mod.modes.includes(mode)) throw new UsageError(`--mode ${mode}: target ${mod.name} has modes ${mod.modes.join(', ')}`);
-    const flags: Record<string, number | boolean> = {};
+    const flags: Record<string, FlagValue> = {};
     for (const [flag, spec] of Object.entries(mod.flags)) {
       const raw = (values as Record<string, string | boolean | undefined>)[flag];
-      flags[flag] = typeof raw === 'string' ? parseFlag(flag, spec.type, raw) : spec.defaults[mode]!;
+      flags[flag] = typeof raw === 'string' ? parseFlag(flag, spec.type, raw, spec.choices) : spec.defaults[mode]!;
     }
     return { mod, mode, flags, port: port ?? REFERENCE_TARGETS[mod.name].port };
   });
-  return { help: false as const, plans, host, graceMs };
+  return { help: false as const, plans, host, graceMs, instances };
 }
 
 async function main(): Promise<void> {
@@ -83,7 +99,7 @@ async function main(): Promise<void> {
     process.stdout.write(usage() + '\n');
     return;
   }
-  const { plans, host, graceMs } = parsed;
+  const { plans, host, graceMs, instances } = parsed;
   const running: RunningTarget[] = [];
   // On SIGINT/SIGTERM: stop accepting, let in-flight requests finish, exit 0; exit 1 if the
   // grace period runs out first.
@@ -94,10 +110,25 @@ async function main(): Promise<void> {
   });
   for (const p of plans) {
     try {
-      const t = await p.mod.start({ mode: p.mode, host, port: p.port, flags: p.flags });
-      running.push(t);
       const flags = Object.entries(p.flags).map(([k, v]) => `${k}=${v}`).join(' ');
-      process.stdout.write(`floodgate target ${p.mod.name} (mode ${p.mode}; ${flags}) listening on ${t.url}\n`);
+      if (instances === 1) {
+        const t = await p.mod.start({ mode: p.mode, host, port: p.port, flags: p.flags });
+        running.push(t);
+        process.stdout.write(`floodgate target ${p.mod.name} (mode ${p.mode}; ${flags}) listening on ${t.url}\n`);
+        continue;
+      }
+      // Each instance keeps its own state (an in-memory rate limiter counts alone), as
+      // separate replicas would; only a shared store (Redis) makes them agree.
+      const copies: RunningTarget[] = [];
+      for (let i = 0; i < instances; i++) {
+        const t = await p.mod.start({ mode: p.mode, host, port: 0, flags: p.flags });
+        copies.push(t);
+        running.push(t);
+        process.stdout.write(`floodgate target ${p.mod.name} instance ${i + 1}/${instances} at ${t.url}\n`);
+      }
+      const lb = await startBalancer({ host, port: p.port, upstreams: copies.map((c) => c.url) });
+      running.unshift(lb); // stop taking new work at the balancer first
+      process.stdout.write(`floodgate target ${p.mod.name} (mode ${p.mode}; ${flags}; ${instances} instances, round robin) listening on ${lb.url}\n`);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'EADDRINUSE' ? `port ${p.port} is in use (another target running? pick one with --port)` : String(err);

@@ -16,6 +16,8 @@ export interface ServeOptions {
   keepAlive: boolean;
   /** Above this many open connections new ones are dropped at once (0: no cap). */
   maxConnections: number;
+  /** Where the target's own metrics are registered, to be served with the common ones. */
+  registry?: Registry;
 }
 
 export interface RunningServer {
@@ -27,7 +29,7 @@ export interface RunningServer {
 }
 
 export async function serveHttp(o: ServeOptions): Promise<RunningServer> {
-  const registry = new Registry();
+  const registry = o.registry ?? new Registry();
   registry.setDefaultLabels({ target: o.name });
   // process_resident_memory_bytes, nodejs_eventloop_lag_seconds, open fds, heap...
   collectDefaultMetrics({ register: registry });

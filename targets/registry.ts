@@ -1,6 +1,7 @@
 // Every reference target by name: what `npm run targets -- <name>` can start.
 import type { TargetName } from '../lib/reference-targets.ts';
+import { burst } from './burst.ts';
 import { echo } from './echo.ts';
 import type { TargetModule } from './target.ts';
 
-export const TARGETS: Record<TargetName, TargetModule> = { echo };
+export const TARGETS: Record<TargetName, TargetModule> = { echo, burst };

@@ -1,11 +1,15 @@
 // The shape of a reference target module, as the CLI and the tests see it.
 import type { TargetName } from '../lib/reference-targets.ts';
 
+export type FlagValue = number | boolean | string;
+
 /** A target-specific command-line flag (`--delay-ms 200`), with its default per mode. */
 export interface TargetFlag {
   describe: string;
-  type: 'number' | 'boolean';
-  defaults: Record<string, number | boolean>;
+  type: 'number' | 'boolean' | 'string';
+  defaults: Record<string, FlagValue>;
+  /** For a string flag, the values it takes (none: any non-empty text). */
+  choices?: readonly string[];
 }
 
 export interface RunningTarget {
@@ -21,5 +25,5 @@ export interface TargetModule {
   modes: readonly string[];
   describe: Record<string, string>;
   flags: Record<string, TargetFlag>;
-  start(o: { mode: string; host: string; port: number; flags: Record<string, number | boolean> }): Promise<RunningTarget>;
+  start(o: { mode: string; host: string; port: number; flags: Record<string, FlagValue> }): Promise<RunningTarget>;
 }

@@ -1,0 +1,54 @@
+// What a per-user rate limit must do, measured from the client: well-behaved users are never
+// refused, a user over the limit gets about the limit and no more, and every refusal is a 429
+// that says when to come back.
+import http from 'k6/http';
+import { Counter, Rate } from 'k6/metrics';
+import { trackFailure } from './metrics.ts';
+
+/** Share of well-behaved users' requests answered 429: must be 0. */
+export const falsePositives = new Rate('rate_limit_false_positives');
+
+/**
+ * The over-limit user's admitted requests in units of its limit: each admitted request adds
+ * 1/LIMIT, so the counter's rate (per second over the run) is the admitted rate divided by the
+ * limit. 1.0 means "exactly the limit"; the burst allowance adds BURST/(LIMIT x duration).
+ */
+export const overLimitAdmitted = new Counter('over_limit_admitted_per_limit');
+
+/** Share of the over-limit user's refusals that are a proper 429 with Retry-After and RateLimit-*. */
+export const refusalsWellFormed = new Rate('over_limit_refusals_well_formed');
+
+// 429 is the right answer to a user over its limit: not a failure of http_req_failed.
+const limitIsExpected = http.expectedStatuses({ min: 200, max: 399 }, 429);
+
+function header(res: { headers: Record<string, string> }, name: string): string | undefined {
+  const want = name.toLowerCase();
+  for (const [k, v] of Object.entries(res.headers)) if (k.toLowerCase() === want) return v;
+  return undefined;
+}
+
+export interface UserRequest {
+  url: string;
+  userHeader: string;
+  user: string;
+  timeout: string;
+}
+
+/** A request from a user who keeps to the limit: any 429 is a false positive. */
+export function wellBehavedRequest(r: UserRequest): void {
+  const res = http.get(r.url, { headers: { [r.userHeader]: r.user }, tags: { user: r.user }, timeout: r.timeout });
+  trackFailure(res);
+  falsePositives.add(res.status === 429);
+}
+
+/** A request from the user over the limit: admitted or refused with 429, both expected. */
+export function overLimitRequest(r: UserRequest, limit: number): void {
+  const res = http.get(r.url, { headers: { [r.userHeader]: r.user }, tags: { user: r.user }, timeout: r.timeout, responseCallback: limitIsExpected });
+  trackFailure(res, [429]);
+  if (res.status >= 200 && res.status < 300) {
+    overLimitAdmitted.add(1 / limit);
+    return;
+  }
+  const retryAfter = Number(header(res, 'Retry-After'));
+  refusalsWellFormed.add(res.status === 429 && Number.isInteger(retryAfter) && retryAfter >= 1 && header(res, 'RateLimit-Remaining') !== undefined);
+}

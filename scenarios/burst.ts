@@ -1,0 +1,63 @@
+// Burst (seed 003 P1, P3): USERS users each at RATE req/s at once, plus one user well over the
+// limit, against a per-user rate limiter: is the origin fast at 500 req/s, is the noisy user
+// cut off at its limit, and does nobody else get a 429?
+import exec from 'k6/execution';
+import { defineScenario } from '../lib/scenario.ts';
+import { duration, int, num, text } from '../lib/options.ts';
+import { overLimitRequest, wellBehavedRequest } from '../lib/rate-limit.ts';
+
+const run = defineScenario('burst', {
+  knobs: {
+    USERS: int(1, 100_000),
+    RATE: num(0.001, 10_000),
+    DURATION: duration(1, 24 * 3600),
+    OVER_RATE: num(0, 100_000),
+    LIMIT: num(0.001, 100_000),
+    USER_HEADER: text(/^[A-Za-z0-9-]+$/, 'an HTTP header name like X-User-Id'),
+    API_PATH: text(/^\/\S*$/, 'a path starting with /, e.g. /api/work'),
+    REQUEST_TIMEOUT: duration(0.001, 600),
+  },
+});
+const { USERS, RATE, DURATION, OVER_RATE, LIMIT, USER_HEADER, API_PATH, REQUEST_TIMEOUT } = run.knobs;
+
+/**
+ * An arrival rate as k6 wants it (an integer per time unit), to a thousandth of a request per
+ * second. VUs: enough for answers taking 100 ms up front, and up to a second's worth of
+ * requests in flight before k6 starts dropping iterations (counted in dropped_iterations).
+ */
+function arrivals(perSecond: number) {
+  return {
+    executor: 'constant-arrival-rate' as const,
+    rate: Math.round(perSecond * 1000),
+    timeUnit: '1000s',
+    duration: DURATION,
+    preAllocatedVUs: Math.ceil(perSecond * 0.1) + 5,
+    maxVUs: Math.ceil(perSecond) + 10,
+    gracefulStop: REQUEST_TIMEOUT,
+  };
+}
+
+export const options = run.options({
+  scenarios: {
+    burst: { ...arrivals(USERS * RATE), exec: 'burst' },
+    ...(OVER_RATE > 0 ? { over_limit: { ...arrivals(OVER_RATE), exec: 'overLimit' } } : {}),
+  },
+});
+
+export const setup = run.setup;
+export const handleSummary = run.handleSummary;
+
+const url = `${run.baseUrl}${API_PATH}`;
+const width = String(USERS).length;
+
+export function burst(): void {
+  // Arrivals are evenly spaced, so iteration i going to user i mod USERS gives each user every
+  // USERS-th slot: exactly RATE req/s. iterationInTest is the iteration's index in the whole
+  // test, also under --execution-segment, so a split run gives each user the same slots.
+  const user = `user-${String((exec.scenario.iterationInTest % USERS) + 1).padStart(width, '0')}`;
+  wellBehavedRequest({ url, userHeader: USER_HEADER, user, timeout: REQUEST_TIMEOUT });
+}
+
+export function overLimit(): void {
+  overLimitRequest({ url, userHeader: USER_HEADER, user: 'over-limit', timeout: REQUEST_TIMEOUT }, LIMIT);
+}

@@ -1,0 +1,116 @@
+// The burst target of seed 003 (P1 burst, P3 drift): an API whose request costs a little CPU,
+// identifying the user by a header. `naive` admits everything; `protected` holds each user to
+// a token bucket (5 req/s, burst 5) and answers the excess with 429, Retry-After and RateLimit-*.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Counter, Registry } from 'prom-client';
+import { sendJson, serveHttp } from './http-server.ts';
+import { memoryLimiter, redisLimiter, type Decision, type Limiter } from './rate-limit.ts';
+import type { TargetModule } from './target.ts';
+
+/** Burns `micros` of CPU: the origin's work, so its latency under load means something. */
+function work(micros: number): void {
+  const end = performance.now() + micros / 1000;
+  while (performance.now() < end) {
+    // busy: a real handler parses, validates and serialises
+  }
+}
+
+function rateLimitHeaders(d: Decision, rate: number, burst: number): Record<string, string> {
+  // IETF draft "RateLimit header fields for HTTP": limit, remaining, seconds to full reset.
+  return {
+    'RateLimit-Limit': String(rate),
+    'RateLimit-Remaining': String(d.remaining),
+    'RateLimit-Reset': String(Math.ceil(d.resetMs / 1000)),
+    'RateLimit-Policy': `${rate};w=1;burst=${burst}`,
+  };
+}
+
+export const burst: TargetModule = {
+  name: 'burst',
+  modes: ['protected', 'naive'],
+  describe: {
+    protected: 'per-user token bucket (--limit req/s, --burst at once); excess gets 429 with Retry-After and RateLimit-* headers',
+    naive: 'no limiter: every request is admitted and costs its work',
+  },
+  flags: {
+    'cost-us': { describe: 'CPU work per admitted request, in microseconds', type: 'number', defaults: { protected: 500, naive: 500 } },
+    'user-header': { describe: 'request header naming the user', type: 'string', defaults: { protected: 'X-User-Id', naive: 'X-User-Id' } },
+    limit: { describe: 'requests per second per user', type: 'number', defaults: { protected: 5, naive: 5 } },
+    burst: { describe: 'requests a user may send at once', type: 'number', defaults: { protected: 5, naive: 5 } },
+    store: { describe: "where the limiter counts: this process's memory, or Redis (shared by instances)", type: 'string', choices: ['memory', 'redis'], defaults: { protected: 'memory', naive: 'memory' } },
+    'redis-url': { describe: 'Redis for --store redis', type: 'string', defaults: { protected: 'redis://127.0.0.1:6379', naive: 'redis://127.0.0.1:6379' } },
+    'redis-prefix': { describe: 'key prefix in Redis', type: 'string', defaults: { protected: 'floodgate:burst', naive: 'floodgate:burst' } },
+  },
+  async start({ mode, host, port, flags }) {
+    const costUs = flags['cost-us'] as number;
+    const header = (flags['user-header'] as string).toLowerCase();
+    const rate = flags.limit as number;
+    const burstSize = flags.burst as number;
+    if (rate < 1 || burstSize < 1) throw new Error('--limit and --burst must be at least 1');
+    let limiter: Limiter | undefined;
+    if (mode === 'protected') {
+      limiter =
+        flags.store === 'redis'
+          ? await redisLimiter({ rate, burst: burstSize, url: flags['redis-url'] as string, prefix: flags['redis-prefix'] as string })
+          : memoryLimiter({ rate, burst: burstSize });
+    }
+    const registry = new Registry();
+    const outcomes = new Counter({
+      name: 'burst_requests_total',
+      help: 'Requests to /api/work by outcome: admitted, rejected (429), limiter_error (503), bad_request (400).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    const server = await serveHttp({
+      name: 'burst',
+      registry,
+      host,
+      port,
+      keepAlive: true,
+      maxConnections: 0,
+      handler: async (req: IncomingMessage, res: ServerResponse) => {
+        const path = (req.url ?? '/').split('?')[0];
+        if (path !== '/api/work') {
+          sendJson(res, 404, { error: `no route ${req.method} ${path}`, routes: ['GET|POST /api/work', 'GET /healthz', 'GET /metrics'] });
+          return 'not_found';
+        }
+        const user = req.headers[header];
+        if (typeof user !== 'string' || user === '') {
+          outcomes.inc({ outcome: 'bad_request' });
+          sendJson(res, 400, { error: `missing ${flags['user-header']} header: it names the user the limit applies to` });
+          return '/api/work';
+        }
+        if (limiter) {
+          let d: Decision;
+          try {
+            d = await limiter.take(user);
+          } catch (err) {
+            // Fail closed: without its store the limiter cannot protect the origin.
+            outcomes.inc({ outcome: 'limiter_error' });
+            res.setHeader('Retry-After', '1');
+            sendJson(res, 503, { error: 'rate limiter store unavailable', detail: (err as Error).message });
+            return '/api/work';
+          }
+          for (const [k, v] of Object.entries(rateLimitHeaders(d, rate, burstSize))) res.setHeader(k, v);
+          if (!d.allowed) {
+            outcomes.inc({ outcome: 'rejected' });
+            res.setHeader('Retry-After', String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))));
+            sendJson(res, 429, { error: 'rate limit exceeded', user, limit: `${rate} req/s, burst ${burstSize}`, retryAfterMs: d.retryAfterMs });
+            return '/api/work';
+          }
+        }
+        work(costUs);
+        outcomes.inc({ outcome: 'admitted' });
+        sendJson(res, 200, { user, ok: true });
+        return '/api/work';
+      },
+    });
+    return {
+      ...server,
+      async close(deadlineMs) {
+        await server.close(deadlineMs);
+        await limiter?.close();
+      },
+    };
+  },
+};

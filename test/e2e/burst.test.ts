@@ -1,0 +1,111 @@
+// Red/green with real k6 processes: 100 users x 5 req/s plus one user at 20 req/s. Passes against
+// the protected target and against two instances sharing a Redis limiter; exits 99 against the
+// naive target and against two in-memory instances (seed 003 P3's drift), on the over-limit gate.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureK6 } from '../../scripts/k6-setup.mjs';
+import { k6Env } from '../../scripts/k6-env.mjs';
+import { startRedis, type Service } from '../../scripts/services.ts';
+import { startTarget } from '../../scripts/target-process.ts';
+import { dist, repoRoot, runK6, type K6Result } from '../helpers/k6.ts';
+
+let redis: Service;
+before(async () => {
+  redis = await startRedis();
+});
+after(async () => {
+  await redis.stop();
+});
+
+async function burstAgainst(targetArgs: string[]): Promise<K6Result> {
+  const t = await startTarget('burst', targetArgs);
+  try {
+    return await runK6(dist('burst'), { PROFILE: 'smoke', BASE_URL: t.url });
+  } finally {
+    await t.stop();
+  }
+}
+
+const observed = (r: K6Result, metric: string) => r.report!.thresholds.find((t) => t.metric === metric)!.observed!;
+
+test('protected: 500 req/s pass with no false 429s, and the over-limit user is held to its limit', async () => {
+  const r = await burstAgainst([]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, []);
+  assert.equal(observed(r, 'rate_limit_false_positives'), 0);
+  const admitted = observed(r, 'over_limit_admitted_per_limit');
+  assert.ok(admitted > 0.9 && admitted < 1.25, `admitted ${admitted} x the limit`);
+});
+
+test('naive: the over-limit user is never cut off, exit 99 on the over-limit gate', async () => {
+  const r = await burstAgainst(['--mode', 'naive']);
+  assert.equal(r.code, 99);
+  assert.deepEqual(r.report!.failedThresholds, ['over_limit_admitted_per_limit']);
+  assert.ok(observed(r, 'over_limit_admitted_per_limit') > 3.5, 'about 20/5 = 4x the limit');
+});
+
+test('drift: two instances with in-memory limiters behind round robin let the user through at about twice the limit (exit 99)', async () => {
+  const r = await burstAgainst(['--instances', '2']);
+  assert.equal(r.code, 99);
+  assert.deepEqual(r.report!.failedThresholds, ['over_limit_admitted_per_limit']);
+  const admitted = observed(r, 'over_limit_admitted_per_limit');
+  assert.ok(admitted > 1.7 && admitted < 2.5, `admitted ${admitted} x the limit`);
+});
+
+test('no drift: two instances sharing a Redis limiter hold the user to about the limit (exit 0)', async () => {
+  const r = await burstAgainst(['--instances', '2', '--store', 'redis', '--redis-url', redis.url, '--redis-prefix', `e2e-${process.pid}`]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const admitted = observed(r, 'over_limit_admitted_per_limit');
+  assert.ok(admitted < 1.25, `admitted ${admitted} x the limit`);
+});
+
+/** Requests per user from k6's JSON output (http_reqs points of the burst scenario). */
+function perUser(jsonOut: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const line of readFileSync(jsonOut, 'utf8').split('\n')) {
+    if (!line.includes('"metric":"http_reqs"') || !line.includes('"type":"Point"')) continue;
+    const tags = (JSON.parse(line) as { data: { tags: Record<string, string> } }).data.tags;
+    if (tags.scenario === 'burst') counts.set(tags.user!, (counts.get(tags.user!) ?? 0) + 1);
+  }
+  return counts;
+}
+
+function k6Json(args: string[], out: string): Promise<number | null> {
+  const child = spawn(ensureK6(), ['run', '--quiet', '--out', `json=${out}`, ...args], { cwd: repoRoot, env: k6Env(), stdio: 'ignore' });
+  return new Promise((resolve) => child.on('exit', resolve));
+}
+
+test('split over two k6 processes with --execution-segment, every user keeps its rate and its id', async () => {
+  const t = await startTarget('burst', ['--mode', 'naive']);
+  const dir = mkdtempSync(join(tmpdir(), 'floodgate-segments-'));
+  const USERS = 10, RATE = 5, SECONDS = 4;
+  const load = ['-e', `BASE_URL=${t.url}`, '-e', `USERS=${USERS}`, '-e', `RATE=${RATE}`, '-e', `DURATION=${SECONDS}s`, '-e', 'OVER_RATE=0', '-e', `RESULTS_DIR=${dir}`];
+  try {
+    const single = join(dir, 'single.json');
+    assert.equal(await k6Json([...load, dist('burst')], single), 0);
+    const halves = [join(dir, 'a.json'), join(dir, 'b.json')];
+    const seq = ['--execution-segment-sequence', '0,1/2,1'];
+    const codes = await Promise.all([
+      k6Json([...load, ...seq, '--execution-segment', '0:1/2', dist('burst')], halves[0]!),
+      k6Json([...load, ...seq, '--execution-segment', '1/2:1', dist('burst')], halves[1]!),
+    ]);
+    assert.deepEqual(codes, [0, 0]);
+    const one = perUser(single);
+    const [a, b] = halves.map(perUser);
+    const split = new Map<string, number>();
+    for (const m of [a!, b!]) for (const [u, n] of m) split.set(u, (split.get(u) ?? 0) + n);
+    assert.equal(one.size, USERS, 'one process: every user id seen');
+    assert.deepEqual([...split.keys()].sort(), [...one.keys()].sort(), 'two processes: the same user ids');
+    for (const [user, n] of one) {
+      assert.ok(Math.abs(n - RATE * SECONDS) <= 1, `${user}: ${n} requests in one process, expected ${RATE * SECONDS}`);
+      assert.ok(Math.abs(split.get(user)! - n) <= 1, `${user}: ${split.get(user)} split vs ${n} single`);
+    }
+    assert.ok(a!.size > 0 && b!.size > 0, 'both processes sent load');
+  } finally {
+    await t.stop();
+  }
+});
