@@ -126,6 +126,12 @@ export type Defaults<S extends KnobSpec> = { [K in keyof S]: string | number | b
  * Reads every knob of `spec` from `env`, falling back to `defaults` (which go through the same
  * parser, so a bad default is caught too). Fails with every problem listed at once.
  */
+/**
+ * k6 hands scripts the shell's environment too, so a knob named like a common shell variable
+ * would silently take its value (a PATH knob once read "/usr/local/bin:...").
+ */
+const SHELL_VARIABLES = ['PATH', 'HOME', 'USER', 'PWD', 'SHELL', 'TERM', 'LANG', 'TMPDIR', 'HOSTNAME', 'LOGNAME', 'OLDPWD'];
+
 export function readKnobs<S extends KnobSpec>(
   spec: S,
   defaults: Partial<Defaults<S>>,
@@ -134,6 +140,8 @@ export function readKnobs<S extends KnobSpec>(
 ): KnobValues<S> {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
+  const clash = Object.keys(spec).filter((k) => SHELL_VARIABLES.includes(k));
+  if (clash.length > 0) throw new Error(`knob names ${clash.join(', ')} clash with shell variables k6 passes to scripts: rename them`);
   for (const [key, knob] of Object.entries(spec)) {
     const given = env[key];
     const fallback = defaults[key];

@@ -52,7 +52,7 @@ export interface ThresholdResult {
   observed: number | null;
   unit: Unit;
 }
-type Unit = 'ms' | 'ratio' | 'count' | 'bytes' | 'per_second' | 'number';
+type Unit = 'ms' | 'ratio' | 'count' | 'bytes' | 'per_second' | 'times_limit' | 'number';
 
 export interface Report {
   scenario: string;
@@ -70,8 +70,12 @@ export interface Report {
 
 export const reportOnlyKey = (metric: string, expression: string) => `${metric}\u0000${expression}`;
 
-function unitOf(metric: SummaryMetric | undefined, stat: string): Unit {
+// Counters whose rate is a multiple of a limit, not a count per second (lib/rate-limit.ts).
+const PER_LIMIT = /_per_limit(\{|$)/;
+
+function unitOf(key: string, metric: SummaryMetric | undefined, stat: string): Unit {
   if (!metric) return 'number';
+  if (PER_LIMIT.test(key) && stat === 'rate') return 'times_limit';
   if (metric.type === 'rate') return 'ratio';
   if (metric.type === 'counter') return stat === 'rate' ? 'per_second' : metric.contains === 'data' ? 'bytes' : 'count';
   if (metric.contains === 'time') return 'ms';
@@ -85,8 +89,10 @@ export function evaluate(data: SummaryData, ctx: ReportContext): Report {
     for (const [expression, { ok }] of Object.entries(metric.thresholds ?? {})) {
       if (ctx.reportOnly.has(reportOnlyKey(key, expression))) continue;
       const stat = parseExpression(expression)?.stat ?? '';
-      const observed = metric.values[stat];
-      thresholds.push({ metric: key, expression, ok, stat, observed: observed ?? null, unit: unitOf(metric, stat) });
+      // A Rate with no samples reports 0; say "no samples" instead of a 0 % that never happened.
+      const empty = metric.type === 'rate' && (metric.values.passes ?? 0) + (metric.values.fails ?? 0) === 0 && 'passes' in metric.values;
+      const observed = empty ? undefined : metric.values[stat];
+      thresholds.push({ metric: key, expression, ok, stat, observed: observed ?? null, unit: unitOf(key, metric, stat) });
     }
   }
   thresholds.sort((a, b) => a.metric.localeCompare(b.metric) || a.expression.localeCompare(b.expression));
@@ -113,7 +119,7 @@ export function evaluate(data: SummaryData, ctx: ReportContext): Report {
         columns,
         rows: c.rows.map((r) => ({
           label: r.label,
-          unit: r.perSecond ? 'per_second' : unitOf(data.metrics[`${r.metric}{${c.tag}:${columns[0]}}`], r.stat),
+          unit: r.perSecond ? 'per_second' : unitOf(r.metric, data.metrics[`${r.metric}{${c.tag}:${columns[0]}}`], r.stat),
           values: columns.map((col) => {
             const v = data.metrics[`${r.metric}{${c.tag}:${col}}`]?.values[r.stat];
             if (v === undefined) return null;
@@ -134,6 +140,8 @@ export function formatValue(value: number | null, unit: Unit): string {
       return `${(value * 100).toFixed(2)}%`;
     case 'per_second':
       return `${value.toFixed(1)}/s`;
+    case 'times_limit':
+      return `${value.toFixed(2)}x the limit`;
     case 'bytes':
       return value >= 1048576 ? `${(value / 1048576).toFixed(1)} MiB` : value >= 1024 ? `${(value / 1024).toFixed(1)} KiB` : `${value} B`;
     case 'count':

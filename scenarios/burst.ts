@@ -1,6 +1,7 @@
 // Burst (seed 003 P1, P3): USERS users each at RATE req/s at once, plus one user well over the
 // limit, against a per-user rate limiter: is the origin fast at 500 req/s, is the noisy user
 // cut off at its limit, and does nobody else get a 429?
+import { sleep } from 'k6';
 import exec from 'k6/execution';
 import { defineScenario } from '../lib/scenario.ts';
 import { duration, int, num, text } from '../lib/options.ts';
@@ -59,5 +60,9 @@ export function burst(): void {
 }
 
 export function overLimit(): void {
+  // A real client is no metronome: up to half an interval of jitter. It also keeps a
+  // round-robin balancer from aliasing: at 500 + 20 req/s every 26th request is this user's,
+  // and an even period would send all of them to the same one of two instances.
+  sleep((Math.random() * 0.5) / OVER_RATE);
   overLimitRequest({ url, userHeader: USER_HEADER, user: 'over-limit', timeout: REQUEST_TIMEOUT }, LIMIT);
 }

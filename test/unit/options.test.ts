@@ -64,3 +64,7 @@ test('defaults go through the same parser, and a missing one is named', () => {
   assert.match(failure(() => readKnobs({ N: int(1, 5) }, { N: 9 }, {}, 'scenario x')), /the default N="9" for scenario x is not an integer from 1 to 5/);
   assert.match(failure(() => readKnobs({ N: int(1, 5) }, {}, {}, 'x')), /N has no default/);
 });
+
+test('a knob named like a shell variable (PATH, HOME...) is a developer error, caught at once', () => {
+  assert.throws(() => readKnobs({ PATH: int(1, 2) }, { PATH: 1 }, {}, 'x'), /clash with shell variables/);
+});

@@ -2,7 +2,7 @@
 // writes JSON and JUnit files CI systems can read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluate, fileStamp, renderJUnit, reportOnlyKey, summaryOutputs, type ReportContext, type SummaryData } from '../../lib/summary.ts';
+import { evaluate, fileStamp, renderJUnit, renderText, reportOnlyKey, summaryOutputs, type ReportContext, type SummaryData } from '../../lib/summary.ts';
 
 // Shaped like k6 v2.2.0's handleSummary data for an echo run against the degraded target.
 const data: SummaryData = {
@@ -48,6 +48,22 @@ test('the verdict fails and names each crossed threshold; report-only thresholds
   assert.ok(r.thresholds.every((t) => !t.metric.startsWith('failed_requests')));
   const p95 = r.thresholds.find((t) => t.expression === 'p(95)<50');
   assert.equal(p95?.observed, 202.3);
+});
+
+test('a Rate that got no samples shows "no samples", and a per-limit counter shows multiples of the limit', () => {
+  const r = evaluate(
+    {
+      state: { testRunDurationMs: 1000 },
+      metrics: {
+        over_limit_refusals_well_formed: { type: 'rate', contains: 'default', values: { rate: 0, passes: 0, fails: 0 }, thresholds: { 'rate==1': { ok: true } } },
+        over_limit_admitted_per_limit: { type: 'counter', contains: 'default', values: { count: 11, rate: 1.1 }, thresholds: { 'rate<1.25': { ok: true } } },
+      },
+    },
+    { ...ctx, comparisons: [] },
+  );
+  const text = renderText(r, [], false);
+  assert.match(text, /over_limit_refusals_well_formed\s+rate==1\s+rate=no samples/);
+  assert.match(text, /over_limit_admitted_per_limit\s+rate<1.25\s+rate=1.10x the limit/);
 });
 
 test('failure modes are counted by name, zero where none happened', () => {
