@@ -58,6 +58,35 @@ export const SCENARIOS: Record<string, ScenarioEntry> = {
     },
     smoke: { DURATION: '8s' },
   },
+  // Seed 003 P0: 100 users at 5 req/s each on an endpoint whose upstream takes 2-3 s: 5 x 3 s
+  // = 15 calls in flight per user, 1,500 for 100 users without limits. A canary on a fast
+  // endpoint shows the cascade; an upstream outage mid-run shows the breaker.
+  'slow-upstream': {
+    target: 'slow-upstream',
+    full: {
+      USERS: 100,
+      RATE: 5,
+      DURATION: '90s',
+      CANARY_RATE: 5,
+      OUTAGE_MODE: 'errors',
+      OUTAGE_AT: '30s',
+      OUTAGE_FOR: '20s',
+      RECOVERY: '10s',
+      USER_HEADER: 'X-User-Id',
+      SLOW_PATH: '/api/slow',
+      FAST_PATH: '/api/fast',
+      OUTAGE_SWITCH: '/admin/outage',
+      REQUEST_TIMEOUT: '60s',
+      PROBE_URL: '',
+      PROBE_INTERVAL: '1s',
+      PROBE_METRICS:
+        'target_inflight=http_inflight_requests,target_upstream_inflight=upstream_inflight_calls,' +
+        'target_rss_bytes=process_resident_memory_bytes,target_heap_bytes=nodejs_heap_size_used_bytes,' +
+        'target_event_loop_lag_seconds=nodejs_eventloop_lag_seconds,target_breaker_state=circuit_breaker_state',
+    },
+    // 20 users: 250 calls in flight without limits, 2.5x the global limit of 100.
+    smoke: { USERS: 20, DURATION: '26s', OUTAGE_AT: '6s', OUTAGE_FOR: '5s', RECOVERY: '10s', REQUEST_TIMEOUT: '10s' },
+  },
 };
 
 export function scenarioEntry(scenario: string): ScenarioEntry {

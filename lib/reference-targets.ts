@@ -8,6 +8,7 @@ export const TARGET_HOST = '127.0.0.1';
 export const REFERENCE_TARGETS = {
   echo: { port: 8081, healthPath: '/healthz' },
   burst: { port: 8082, healthPath: '/healthz' },
+  'slow-upstream': { port: 8083, healthPath: '/healthz' },
 } as const;
 
 export type TargetName = keyof typeof REFERENCE_TARGETS;

@@ -16,7 +16,8 @@ import { parseThresholds, parseExpression, type Thresholds } from './thresholds.
 // Relative to the bundle (dist/) or to this file (lib/) when run from source: both one level
 // below the root. open() makes k6 archive include it.
 const DEFAULT_THRESHOLDS_FILE = '../thresholds.json';
-const DEFAULT_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'];
+// count tells a trend with no samples (all zeros) from one whose values are zero.
+const DEFAULT_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'];
 
 function commonKnobs(target: TargetName) {
   return {

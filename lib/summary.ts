@@ -76,6 +76,7 @@ const PER_LIMIT = /_per_limit(\{|$)/;
 function unitOf(key: string, metric: SummaryMetric | undefined, stat: string): Unit {
   if (!metric) return 'number';
   if (PER_LIMIT.test(key) && stat === 'rate') return 'times_limit';
+  if (/_bytes(\{|$)/.test(key) && metric.type !== 'counter') return 'bytes';
   if (metric.type === 'rate') return 'ratio';
   if (metric.type === 'counter') return stat === 'rate' ? 'per_second' : metric.contains === 'data' ? 'bytes' : 'count';
   if (metric.contains === 'time') return 'ms';
@@ -89,8 +90,10 @@ export function evaluate(data: SummaryData, ctx: ReportContext): Report {
     for (const [expression, { ok }] of Object.entries(metric.thresholds ?? {})) {
       if (ctx.reportOnly.has(reportOnlyKey(key, expression))) continue;
       const stat = parseExpression(expression)?.stat ?? '';
-      // A Rate with no samples reports 0; say "no samples" instead of a 0 % that never happened.
-      const empty = metric.type === 'rate' && (metric.values.passes ?? 0) + (metric.values.fails ?? 0) === 0 && 'passes' in metric.values;
+      // A Rate or Trend with no samples reports zeros; say "no samples" instead of values that never happened.
+      const empty =
+        (metric.type === 'rate' && 'passes' in metric.values && (metric.values.passes ?? 0) + (metric.values.fails ?? 0) === 0) ||
+        (metric.type === 'trend' && metric.values.count === 0);
       const observed = empty ? undefined : metric.values[stat];
       thresholds.push({ metric: key, expression, ok, stat, observed: observed ?? null, unit: unitOf(key, metric, stat) });
     }
@@ -142,8 +145,10 @@ export function formatValue(value: number | null, unit: Unit): string {
       return `${value.toFixed(1)}/s`;
     case 'times_limit':
       return `${value.toFixed(2)}x the limit`;
-    case 'bytes':
-      return value >= 1048576 ? `${(value / 1048576).toFixed(1)} MiB` : value >= 1024 ? `${(value / 1024).toFixed(1)} KiB` : `${value} B`;
+    case 'bytes': {
+      const abs = Math.abs(value);
+      return abs >= 1048576 ? `${(value / 1048576).toFixed(1)} MiB` : abs >= 1024 ? `${(value / 1024).toFixed(1)} KiB` : `${Math.round(value)} B`;
+    }
     case 'count':
       return String(Math.round(value));
     default:

@@ -2,6 +2,7 @@
 import type { TargetName } from '../lib/reference-targets.ts';
 import { burst } from './burst.ts';
 import { echo } from './echo.ts';
+import { slowUpstream } from './slow-upstream.ts';
 import type { TargetModule } from './target.ts';
 
-export const TARGETS: Record<TargetName, TargetModule> = { echo, burst };
+export const TARGETS: Record<TargetName, TargetModule> = { echo, burst, 'slow-upstream': slowUpstream };

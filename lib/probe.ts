@@ -1,0 +1,74 @@
+// Samples the target's own Prometheus metrics during a run and records them as k6 metrics
+// (target_inflight, target_rss_bytes...), so they carry thresholds and reach the same outputs
+// as the load's. Runs as its own one-VU scenario, so it never takes VUs or arrivals from the load.
+import http from 'k6/http';
+import { sleep } from 'k6';
+import { Trend } from 'k6/metrics';
+import type { Scenario } from 'k6/options';
+import { duration, durationSeconds, text, type Knob } from './options.ts';
+import { parseProbeMetrics, sampleSum, type ProbeMapping } from './prometheus.ts';
+
+export const PROBE_KNOBS = {
+  PROBE_URL: text(/^(https?:\/\/\S+)?$/, 'an http(s) URL of a Prometheus text endpoint (empty: BASE_URL + /metrics)'),
+  PROBE_INTERVAL: duration(0.05, 3600),
+  PROBE_METRICS: {
+    allowed: 'comma-separated k6_name=prometheus_metric pairs, e.g. target_inflight=http_inflight_requests,target_goroutines=go_goroutines',
+    parse: parseProbeMetrics,
+  } as Knob<ProbeMapping[]>,
+};
+
+export interface ProbeConfig {
+  url: string;
+  interval: string;
+  mappings: ProbeMapping[];
+  /** How long the probe samples: the length of the load. */
+  seconds: number;
+}
+
+/**
+ * The probe's scenario and its exec function. A mapping whose k6 name ends in `_rss_bytes` also
+ * yields `<prefix>_rss_growth_bytes`: RSS now minus RSS at the first sample.
+ */
+export function targetProbe(c: ProbeConfig) {
+  // Trends, not Gauges: thresholds on a k6 Gauge can only read its last value, and the question
+  // is the peak (max) or the spread (p95) over the run.
+  const gauges = new Map(c.mappings.map((m) => [m.k6Name, new Trend(m.k6Name)]));
+  const growth = new Map(c.mappings.filter((m) => m.k6Name.endsWith('_rss_bytes')).map((m) => [m.k6Name, new Trend(m.k6Name.replace(/_rss_bytes$/, '_rss_growth_bytes'))]));
+  const intervalSeconds = durationSeconds(c.interval)!;
+  const scenario: Scenario = {
+    executor: 'constant-vus',
+    vus: 1,
+    duration: `${Math.max(1, Math.ceil(c.seconds))}s`,
+    exec: 'probeTarget',
+    gracefulStop: '0s',
+  };
+
+  // One VU runs every probe iteration, so this module state is the probe's own, not shared.
+  const baseline = new Map<string, number>();
+  let warned = false;
+
+  function scrapeOnce(): void {
+    const started = Date.now();
+    const res = http.get(c.url, { timeout: c.interval, tags: { name: 'probe' }, responseType: 'text' });
+    if (res.status !== 200 || typeof res.body !== 'string') {
+      if (!warned) {
+        console.warn(`floodgate probe: cannot read ${c.url} (${res.status === 0 ? res.error : `HTTP ${res.status}`}); the run goes on without target metrics`);
+        warned = true;
+      }
+    } else {
+      for (const m of c.mappings) {
+        const value = sampleSum(res.body, m.selector);
+        if (value === undefined) continue;
+        gauges.get(m.k6Name)!.add(value);
+        const g = growth.get(m.k6Name);
+        if (g) {
+          if (!baseline.has(m.k6Name)) baseline.set(m.k6Name, value);
+          g.add(value - baseline.get(m.k6Name)!);
+        }
+      }
+    }
+    sleep(Math.max(0, intervalSeconds - (Date.now() - started) / 1000));
+  }
+
+  return { scenario, exec: scrapeOnce };
+}

@@ -1,0 +1,110 @@
+// Slow upstream (seed 003 P0): users keep calling an endpoint whose upstream takes 2-3 s, so
+// calls in flight grow as rate x latency; a canary on a fast endpoint shows whether the pileup
+// drags everything else down; an upstream outage mid-run shows whether the breaker fails fast.
+import exec from 'k6/execution';
+import { sleep } from 'k6';
+import { defineScenario } from '../lib/scenario.ts';
+import { duration, durationSeconds, int, num, oneOf, text } from '../lib/options.ts';
+import { PROBE_KNOBS, targetProbe } from '../lib/probe.ts';
+import { tagPhase, type Timeline } from '../lib/phases.ts';
+import { slowCall, switchOutage } from '../lib/pileup.ts';
+import { trackFailure } from '../lib/metrics.ts';
+import http from 'k6/http';
+
+const path = (example: string) => text(/^\/\S*$/, `a path starting with /, e.g. ${example}`);
+const run = defineScenario('slow-upstream', {
+  knobs: {
+    USERS: int(1, 100_000),
+    RATE: num(0.001, 10_000),
+    DURATION: duration(1, 24 * 3600),
+    CANARY_RATE: num(0.1, 10_000),
+    OUTAGE_MODE: oneOf('errors', 'hang', 'none'),
+    OUTAGE_AT: duration(0, 24 * 3600),
+    OUTAGE_FOR: duration(0, 24 * 3600),
+    RECOVERY: duration(0, 3600),
+    USER_HEADER: text(/^[A-Za-z0-9-]+$/, 'an HTTP header name like X-User-Id'),
+    SLOW_PATH: path('/api/slow'),
+    FAST_PATH: path('/api/fast'),
+    OUTAGE_SWITCH: path('/admin/outage'),
+    REQUEST_TIMEOUT: duration(0.001, 3600),
+    ...PROBE_KNOBS,
+  },
+});
+const k = run.knobs;
+const seconds = durationSeconds(k.DURATION)!;
+const timeline: Timeline = {
+  outageAtSeconds: k.OUTAGE_MODE === 'none' ? Infinity : durationSeconds(k.OUTAGE_AT)!,
+  outageForSeconds: durationSeconds(k.OUTAGE_FOR)!,
+  recoverySeconds: durationSeconds(k.RECOVERY)!,
+};
+const probe = targetProbe({ url: k.PROBE_URL || `${run.baseUrl}/metrics`, interval: k.PROBE_INTERVAL, mappings: k.PROBE_METRICS, seconds });
+
+const pileupRate = k.USERS * k.RATE;
+export const options = run.options({
+  scenarios: {
+    pileup: {
+      executor: 'constant-arrival-rate',
+      rate: Math.round(pileupRate * 1000),
+      timeUnit: '1000s',
+      duration: k.DURATION,
+      // In flight = rate x latency: enough VUs for the seed's worst upstream latency (3 s) plus
+      // a second. Past that (a hanging upstream with no timeout) k6 runs out of VUs and counts
+      // dropped_iterations, as a real client pool would run out of connections.
+      preAllocatedVUs: Math.ceil(pileupRate) + 5,
+      maxVUs: Math.ceil(pileupRate * 4) + 10,
+      gracefulStop: k.REQUEST_TIMEOUT,
+      exec: 'pileup',
+    },
+    canary: {
+      executor: 'constant-arrival-rate',
+      rate: Math.round(k.CANARY_RATE * 1000),
+      timeUnit: '1000s',
+      duration: k.DURATION,
+      preAllocatedVUs: Math.ceil(k.CANARY_RATE) + 2,
+      maxVUs: Math.ceil(k.CANARY_RATE * 10) + 5,
+      exec: 'canary',
+    },
+    ...(k.OUTAGE_MODE === 'none'
+      ? {}
+      : {
+          outage: {
+            executor: 'shared-iterations',
+            vus: 1,
+            iterations: 1,
+            startTime: k.OUTAGE_AT,
+            maxDuration: `${timeline.outageForSeconds + 30}s`,
+            exec: 'outage',
+          },
+        }),
+    probe: probe.scenario,
+  },
+});
+
+export const setup = run.setup;
+export const handleSummary = run.handleSummary;
+
+const slowUrl = `${run.baseUrl}${k.SLOW_PATH}`;
+const width = String(k.USERS).length;
+
+export function pileup(): void {
+  const phase = tagPhase(timeline);
+  const user = `user-${String((exec.scenario.iterationInTest % k.USERS) + 1).padStart(width, '0')}`;
+  slowCall(slowUrl, k.USER_HEADER, user, k.REQUEST_TIMEOUT, phase);
+}
+
+export function canary(): void {
+  tagPhase(timeline);
+  trackFailure(http.get(`${run.baseUrl}${k.FAST_PATH}`, { timeout: k.REQUEST_TIMEOUT }));
+}
+
+export function outage(): void {
+  const url = `${run.baseUrl}${k.OUTAGE_SWITCH}`;
+  if (!switchOutage(url, k.OUTAGE_MODE)) return;
+  sleep(timeline.outageForSeconds);
+  switchOutage(url, 'none');
+}
+
+export function probeTarget(): void {
+  tagPhase(timeline);
+  probe.exec();
+}

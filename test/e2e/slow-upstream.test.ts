@@ -1,0 +1,46 @@
+// Red/green with real k6: against the protected target in-flight stays within the global limit,
+// the canary stays fast, rejections and outage failures come back at once and the circuit
+// closes after the outage; against the naive target in-flight piles up and the canary slows (99).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTarget } from '../../scripts/target-process.ts';
+import { dist, runK6, type K6Result } from '../helpers/k6.ts';
+
+async function against(mode: string, env: Record<string, string> = {}): Promise<K6Result> {
+  const t = await startTarget('slow-upstream', ['--mode', mode]);
+  try {
+    return await runK6(dist('slow-upstream'), { PROFILE: 'smoke', BASE_URL: t.url, ...env });
+  } finally {
+    await t.stop();
+  }
+}
+
+type Values = Record<string, number>;
+const k6Values = (r: K6Result, metric: string) => (r.report as unknown as { k6: Record<string, { values: Values }> }).k6[metric]!.values;
+
+test('protected: in flight capped near the global limit, canary fast, breaker opened in the outage and closed after (exit 0)', async () => {
+  const r = await against('protected');
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, []);
+  const inflight = k6Values(r, 'target_inflight');
+  assert.ok(inflight.count! >= 20, `the probe sampled ${inflight.count} times`);
+  assert.ok(inflight.max! >= 90 && inflight.max! < 120, `max in flight ${inflight.max}`);
+  assert.equal(k6Values(r, 'target_breaker_state').max, 2, 'the circuit opened during the outage');
+  assert.ok(k6Values(r, 'rejection_duration').count! > 100, 'the global limit refused the excess');
+});
+
+test('naive: calls pile up past the limit and drag the canary down (exit 99 on in-flight and canary)', async () => {
+  const r = await against('naive');
+  assert.equal(r.code, 99);
+  for (const gate of ['target_inflight', 'http_req_duration{scenario:canary}']) {
+    assert.ok(r.report!.failedThresholds.includes(gate), `${gate} in ${r.report!.failedThresholds}`);
+  }
+  assert.ok(k6Values(r, 'target_inflight').max! > 200, 'about 20 users x 5 req/s x 2.5 s = 250 in flight');
+});
+
+test('a probe that cannot reach its endpoint says so once and the run goes on', async () => {
+  const r = await against('protected', { PROBE_URL: 'http://127.0.0.1:9/metrics', DURATION: '4s', OUTAGE_MODE: 'none', USERS: '5' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr.match(/floodgate probe: cannot read http:\/\/127\.0\.0\.1:9\/metrics/g)?.length, 1, r.stderr);
+  assert.ok(r.report!.requests.count > 20, 'the load ran');
+});
