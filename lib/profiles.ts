@@ -87,6 +87,28 @@ export const SCENARIOS: Record<string, ScenarioEntry> = {
     // 20 users: 250 calls in flight without limits, 2.5x the global limit of 100.
     smoke: { USERS: 20, DURATION: '26s', OUTAGE_AT: '6s', OUTAGE_FOR: '5s', RECOVERY: '10s', REQUEST_TIMEOUT: '10s' },
   },
+  // Seed 003 P1: long credit transactions (2 s each on the reference target) against a pool of
+  // 60 connections: 30 debits/s at most. 240 clients with a 4 s timeout would need 8 s of queue
+  // each, so the pool runs dry; then a low steady rate shows how long recovery takes.
+  'db-pool': {
+    target: 'db-pool',
+    full: {
+      OVERLOAD_STAGES: '10s:240,30s:240',
+      REQUEST_TIMEOUT: '4s',
+      RECOVERY_RATE: 5,
+      RECOVERY_FOR: '60s',
+      HEALTHY_LATENCY: '3s',
+      AMOUNT: 1,
+      DEBIT_PATH: '/api/debit',
+      LEDGER_PATH: '/api/ledger',
+      PROBE_URL: '',
+      PROBE_INTERVAL: '1s',
+      PROBE_METRICS:
+        'target_pool_waiting=db_pool_waiting,target_pool_idle=db_pool_idle,target_pool_total=db_pool_total,' +
+        'target_db_server_connections=db_server_connections,target_rss_bytes=process_resident_memory_bytes',
+    },
+    smoke: { OVERLOAD_STAGES: '2s:240,8s:240', RECOVERY_FOR: '20s' },
+  },
 };
 
 export function scenarioEntry(scenario: string): ScenarioEntry {

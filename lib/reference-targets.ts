@@ -9,6 +9,7 @@ export const REFERENCE_TARGETS = {
   echo: { port: 8081, healthPath: '/healthz' },
   burst: { port: 8082, healthPath: '/healthz' },
   'slow-upstream': { port: 8083, healthPath: '/healthz' },
+  'db-pool': { port: 8084, healthPath: '/healthz' },
 } as const;
 
 export type TargetName = keyof typeof REFERENCE_TARGETS;

@@ -77,3 +77,42 @@ function answersPing(port: number): Promise<boolean> {
     });
   });
 }
+
+/**
+ * The PostgreSQL the db-pool tests use ($DATABASE_URL, else the local server). If the local
+ * server is down and this machine has Debian's cluster tools, starts it, as CI needs.
+ */
+export async function ensurePostgres(): Promise<string> {
+  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const { default: pg } = await import('pg');
+  const reachable = async () => {
+    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
+    try {
+      await c.connect();
+      await c.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await c.end().catch(() => {});
+    }
+  };
+  if (await reachable()) return url;
+  const clusters = spawnSync('sh', ['-c', 'ls /etc/postgresql 2>/dev/null'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  for (const version of clusters) spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], { stdio: 'inherit' });
+  for (let i = 0; i < 20 && !(await reachable()); i++) await new Promise((r) => setTimeout(r, 500));
+  if (!(await reachable())) throw new Error(`PostgreSQL at ${url} does not answer: start it, or set DATABASE_URL`);
+  return url;
+}
+
+/** Drops a schema the db-pool target created for a test. */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await c.end();
+  }
+}

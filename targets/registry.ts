@@ -1,8 +1,9 @@
 // Every reference target by name: what `npm run targets -- <name>` can start.
 import type { TargetName } from '../lib/reference-targets.ts';
 import { burst } from './burst.ts';
+import { dbPool } from './db-pool.ts';
 import { echo } from './echo.ts';
 import { slowUpstream } from './slow-upstream.ts';
 import type { TargetModule } from './target.ts';
 
-export const TARGETS: Record<TargetName, TargetModule> = { echo, burst, 'slow-upstream': slowUpstream };
+export const TARGETS: Record<TargetName, TargetModule> = { echo, burst, 'slow-upstream': slowUpstream, 'db-pool': dbPool };

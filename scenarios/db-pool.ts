@@ -1,0 +1,95 @@
+// DB-pool exhaustion (seed 003 P1): clients ramp past what a 60-connection pool of long
+// transactions can serve, hold there, then drop to a low steady rate: what error does a client
+// see when the pool runs dry, how long until the service is healthy again, and was any debit
+// lost or applied twice?
+import { sleep } from 'k6';
+import exec from 'k6/execution';
+import { defineScenario } from '../lib/scenario.ts';
+import { duration, durationSeconds, int, num, stages, text } from '../lib/options.ts';
+import { PROBE_KNOBS, targetProbe } from '../lib/probe.ts';
+import { checkLedger, debit } from '../lib/ledger.ts';
+import { Trend } from 'k6/metrics';
+
+const path = (example: string) => text(/^\/\S*$/, `a path starting with /, e.g. ${example}`);
+const run = defineScenario('db-pool', {
+  knobs: {
+    OVERLOAD_STAGES: stages(100_000, 24 * 3600),
+    REQUEST_TIMEOUT: duration(0.001, 3600),
+    RECOVERY_RATE: num(0.1, 1000),
+    RECOVERY_FOR: duration(1, 24 * 3600),
+    HEALTHY_LATENCY: duration(0.001, 3600),
+    AMOUNT: int(1, 1_000_000),
+    DEBIT_PATH: path('/api/debit'),
+    LEDGER_PATH: path('/api/ledger'),
+    ...PROBE_KNOBS,
+  },
+});
+const k = run.knobs;
+const overloadSeconds = k.OVERLOAD_STAGES.reduce((sum, s) => sum + durationSeconds(s.duration)!, 0);
+const recoverySeconds = durationSeconds(k.RECOVERY_FOR)!;
+const probe = targetProbe({ url: k.PROBE_URL || `${run.baseUrl}/metrics`, interval: k.PROBE_INTERVAL, mappings: k.PROBE_METRICS, seconds: overloadSeconds + recoverySeconds });
+
+/**
+ * Seconds after the overload ended at which the service last answered unhealthily (an error,
+ * or slower than HEALTHY_LATENCY): its max is how long recovery took (0: at once).
+ */
+const recoveryTrend = new Trend('recovery_seconds');
+
+export const options = run.options({
+  scenarios: {
+    overload: {
+      executor: 'ramping-vus',
+      stages: k.OVERLOAD_STAGES,
+      // The overload ends when the stages do: requests still waiting are cut, not waited for.
+      gracefulRampDown: '0s',
+      gracefulStop: '0s',
+      exec: 'overload',
+    },
+    // One VU, so "the last unhealthy answer" is one sequence of requests, paced to RECOVERY_RATE.
+    recovery: { executor: 'constant-vus', vus: 1, duration: k.RECOVERY_FOR, startTime: `${overloadSeconds}s`, gracefulStop: k.REQUEST_TIMEOUT, exec: 'recovery' },
+    probe: probe.scenario,
+  },
+  teardownTimeout: '120s',
+});
+
+export function setup(): { runId: string } {
+  run.setup();
+  // Every key and account of this run starts with it, so the ledger check reads only this run.
+  return { runId: `fg${Date.now().toString(36)}${Math.floor(Math.random() * 1e9).toString(36)}` };
+}
+
+export const handleSummary = run.handleSummary;
+const debitUrl = `${run.baseUrl}${k.DEBIT_PATH}`;
+const healthyMs = durationSeconds(k.HEALTHY_LATENCY)! * 1000;
+
+function debitOnce(runId: string): boolean {
+  const vu = exec.vu.idInTest;
+  return debit(
+    // One account per VU: debits of different clients never wait on each other's row lock.
+    { url: debitUrl, key: `${runId}-${vu}-${exec.vu.iterationInInstance}`, account: `${runId}-a${vu}`, amount: k.AMOUNT, timeout: k.REQUEST_TIMEOUT },
+    healthyMs,
+  );
+}
+
+export function overload(data: { runId: string }): void {
+  debitOnce(data.runId);
+}
+
+let recorded = false; // per VU: the recovery VU records a 0 first, so a service that never faltered reads 0
+export function recovery(data: { runId: string }): void {
+  const started = Date.now();
+  const healthy = debitOnce(data.runId);
+  const since = exec.instance.currentTestRunDuration / 1000 - overloadSeconds;
+  if (!recorded) {
+    recoveryTrend.add(0);
+    recorded = true;
+  }
+  if (!healthy) recoveryTrend.add(Math.max(0, since));
+  sleep(Math.max(0, 1 / k.RECOVERY_RATE - (Date.now() - started) / 1000));
+}
+
+export const probeTarget = probe.exec;
+
+export function teardown(data: { runId: string }): void {
+  checkLedger(`${run.baseUrl}${k.LEDGER_PATH}`, data.runId);
+}
