@@ -10,7 +10,7 @@ import { bool, hostList, oneOf, readKnobs, text, url, type Defaults, type KnobSp
 import { PROFILES, profileDefaults, scenarioEntry, type Profile } from './profiles.ts';
 import { REFERENCE_TARGETS, referenceUrl, type TargetName } from './reference-targets.ts';
 import { assertSafeTargets, nonLoopbackCidrs } from './safety.ts';
-import { reportOnlyKey, summaryOutputs, type Comparison, type SummaryData } from './summary.ts';
+import { reportOnlyKey, summaryOutputs, type Comparison, type Figure, type SummaryData } from './summary.ts';
 import { parseThresholds, parseExpression, type Thresholds } from './thresholds.ts';
 
 // Relative to the bundle (dist/) or to this file (lib/) when run from source: both one level
@@ -76,6 +76,7 @@ export function defineScenario<S extends KnobSpec>(name: string, def: { knobs: S
   const thresholds = readThresholdsFile(all.THRESHOLDS_FILE, name);
   const reportOnly = new Set<string>();
   const comparisons: Comparison[] = [];
+  const figures: Figure[] = [];
 
   /** Makes k6 keep `metric` (a tagged sub-metric) in the summary data without gating on it. */
   function reportOn(thresholdsOut: Thresholds, metric: string, stat: string): void {
@@ -94,10 +95,11 @@ export function defineScenario<S extends KnobSpec>(name: string, def: { knobs: S
     /**
      * The k6 options: the scenario's own (executors, stages) plus the thresholds from the
      * thresholds file, the trend stats they need, and the loopback-only address block.
-     * `comparisons` become side-by-side tables in the summary.
+     * `comparisons` become side-by-side tables in the summary, `figures` lines under Figures.
      */
-    options(own: Options, extra: { comparisons?: Comparison[] } = {}): Options {
+    options(own: Options, extra: { comparisons?: Comparison[]; figures?: Figure[] } = {}): Options {
       const merged: Thresholds = { ...thresholds };
+      figures.push(...(extra.figures ?? []));
       for (const mode of FAILURE_MODES) reportOn(merged, `failed_requests{failure_mode:${mode}}`, 'count');
       for (const c of extra.comparisons ?? []) {
         comparisons.push(c);
@@ -129,7 +131,7 @@ export function defineScenario<S extends KnobSpec>(name: string, def: { knobs: S
     },
 
     handleSummary(data: SummaryData): Record<string, string> {
-      return summaryOutputs(data, { scenario: name, profile, baseUrl: all.BASE_URL, resultsDir: all.RESULTS_DIR, reportOnly, comparisons }, new Date());
+      return summaryOutputs(data, { scenario: name, profile, baseUrl: all.BASE_URL, resultsDir: all.RESULTS_DIR, reportOnly, comparisons, figures }, new Date());
     },
   };
 }

@@ -33,6 +33,13 @@ export interface Comparison {
   rows: ComparisonRow[];
 }
 
+/** A number worth showing that is not a gate, e.g. the time to the first 503. */
+export interface Figure {
+  label: string;
+  metric: string;
+  stat: string;
+}
+
 export interface ReportContext {
   scenario: string;
   profile: string;
@@ -41,6 +48,7 @@ export interface ReportContext {
   /** "metric\u0000expression" pairs the pack added only to make a sub-metric visible. */
   reportOnly: ReadonlySet<string>;
   comparisons: readonly Comparison[];
+  figures: readonly Figure[];
 }
 
 export interface ThresholdResult {
@@ -66,6 +74,7 @@ export interface Report {
   failureModes: Record<FailureMode, number>;
   requests: { count: number; perSecond: number };
   comparisons: { title: string; columns: string[]; rows: { label: string; unit: Unit; values: (number | null)[] }[] }[];
+  figures: { label: string; unit: Unit; value: number | null }[];
 }
 
 export const reportOnlyKey = (metric: string, expression: string) => `${metric}\u0000${expression}`;
@@ -115,6 +124,11 @@ export function evaluate(data: SummaryData, ctx: ReportContext): Report {
     failedThresholds,
     failureModes,
     requests: { count: reqs, perSecond: durationSeconds > 0 ? reqs / durationSeconds : 0 },
+    figures: ctx.figures.map((f) => {
+      const m = data.metrics[f.metric];
+      const empty = m?.type === 'trend' && m.values.count === 0;
+      return { label: f.label, unit: unitOf(f.metric, m, f.stat), value: empty ? null : (m?.values[f.stat] ?? null) };
+    }),
     comparisons: ctx.comparisons.map((c) => {
       const columns = Object.keys(c.columns);
       return {
@@ -175,6 +189,12 @@ export function renderText(r: Report, files: string[], color: boolean): string {
   lines.push(`Requests: ${r.requests.count} (${r.requests.perSecond.toFixed(1)}/s)`);
   lines.push(modes.length === 0 ? 'Failure modes: none' : 'Failure modes (failed_requests by failure_mode):');
   for (const [mode, n] of modes) lines.push(`  ${pad(mode, 16)} ${n}`);
+  if (r.figures.length > 0) {
+    lines.push('');
+    lines.push('Figures');
+    const w = Math.max(...r.figures.map((f) => f.label.length));
+    for (const f of r.figures) lines.push(`  ${pad(f.label, w)}  ${formatValue(f.value, f.unit)}`);
+  }
   for (const c of r.comparisons) {
     lines.push('');
     lines.push(c.title);

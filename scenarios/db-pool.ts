@@ -35,22 +35,32 @@ const probe = targetProbe({ url: k.PROBE_URL || `${run.baseUrl}/metrics`, interv
  */
 const recoveryTrend = new Trend('recovery_seconds');
 
-export const options = run.options({
-  scenarios: {
-    overload: {
-      executor: 'ramping-vus',
-      stages: k.OVERLOAD_STAGES,
-      // The overload ends when the stages do: requests still waiting are cut, not waited for.
-      gracefulRampDown: '0s',
-      gracefulStop: '0s',
-      exec: 'overload',
+export const options = run.options(
+  {
+    scenarios: {
+      overload: {
+        executor: 'ramping-vus',
+        stages: k.OVERLOAD_STAGES,
+        // The overload ends when the stages do: requests still waiting are cut, not waited for.
+        gracefulRampDown: '0s',
+        gracefulStop: '0s',
+        exec: 'overload',
+      },
+      // One VU, so "the last unhealthy answer" is one sequence of requests, paced to RECOVERY_RATE.
+      recovery: { executor: 'constant-vus', vus: 1, duration: k.RECOVERY_FOR, startTime: `${overloadSeconds}s`, gracefulStop: k.REQUEST_TIMEOUT, exec: 'recovery' },
+      probe: probe.scenario,
     },
-    // One VU, so "the last unhealthy answer" is one sequence of requests, paced to RECOVERY_RATE.
-    recovery: { executor: 'constant-vus', vus: 1, duration: k.RECOVERY_FOR, startTime: `${overloadSeconds}s`, gracefulStop: k.REQUEST_TIMEOUT, exec: 'recovery' },
-    probe: probe.scenario,
+    teardownTimeout: '120s',
   },
-  teardownTimeout: '120s',
-});
+  {
+    figures: [
+      { label: 'first 503 after (s)', metric: 'time_to_first_503_seconds', stat: 'min' },
+      { label: 'recovery (s)', metric: 'recovery_seconds', stat: 'max' },
+      { label: 'pool waiting, max', metric: 'target_pool_waiting', stat: 'max' },
+      { label: 'server connections, max', metric: 'target_db_server_connections', stat: 'max' },
+    ],
+  },
+);
 
 export function setup(): { runId: string } {
   run.setup();

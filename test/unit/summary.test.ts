@@ -21,6 +21,7 @@ const data: SummaryData = {
     'failed_requests{failure_mode:emfile}': { type: 'counter', contains: 'default', values: { count: 0, rate: 0 }, thresholds: { 'count>=0': { ok: true } } },
     'http_reqs{scenario:reuse}': { type: 'counter', contains: 'default', values: { count: 100, rate: 10 }, thresholds: { 'count>=0': { ok: true } } },
     'http_reqs{scenario:fresh}': { type: 'counter', contains: 'default', values: { count: 50, rate: 5 }, thresholds: { 'count>=0': { ok: true } } },
+    time_to_first_503_seconds: { type: 'trend', contains: 'default', values: { min: 2.5, max: 4, count: 12 } },
   },
 };
 
@@ -35,6 +36,7 @@ const ctx: ReportContext = {
     reportOnlyKey('http_reqs{scenario:reuse}', 'count>=0'),
     reportOnlyKey('http_reqs{scenario:fresh}', 'count>=0'),
   ]),
+  figures: [{ label: 'first 503 after', metric: 'time_to_first_503_seconds', stat: 'min' }],
   comparisons: [
     { title: 'reuse vs fresh', tag: 'scenario', columns: { reuse: 10, fresh: 10 }, rows: [{ label: 'requests/s', metric: 'http_reqs', stat: 'count', perSecond: true }] },
   ],
@@ -59,7 +61,7 @@ test('a Rate that got no samples shows "no samples", and a per-limit counter sho
         over_limit_admitted_per_limit: { type: 'counter', contains: 'default', values: { count: 11, rate: 1.1 }, thresholds: { 'rate<1.25': { ok: true } } },
       },
     },
-    { ...ctx, comparisons: [] },
+    { ...ctx, comparisons: [], figures: [] },
   );
   const text = renderText(r, [], false);
   assert.match(text, /over_limit_refusals_well_formed\s+rate==1\s+rate=no samples/);
@@ -84,6 +86,7 @@ test('stdout shows ✓/✗ with the observed value, the failure modes and the re
   assert.match(text, /✗ http_req_duration\{scenario:echo\}\s+p\(95\)<50\s+p\(95\)=202\.3ms/);
   assert.match(text, /✓ checks\{scenario:echo\}\s+rate>0\.99\s+rate=100\.00%/);
   assert.match(text, /conn_reset\s+4/);
+  assert.match(text, /Figures\n  first 503 after  2\.500/);
   assert.match(text, /FAILED: 3 of 4 thresholds crossed \(k6 exits 99\)/);
   assert.deepEqual(Object.keys(out).sort(), ['results/echo-2026-11-23T09-22-54Z.json', 'results/echo-2026-11-23T09-22-54Z.xml', 'stdout']);
   const json = JSON.parse(out['results/echo-2026-11-23T09-22-54Z.json']!);
