@@ -84,7 +84,9 @@ export function parseCli(argv: string[]) {
     }
     return { mod, mode, flags, port: port ?? REFERENCE_TARGETS[mod.name].port };
   });
-  return { help: false as const, plans, host, graceMs, instances };
+  // With no names, a target whose service is missing (db-pool without PostgreSQL) is skipped
+  // with a warning rather than taking the others down.
+  return { help: false as const, plans, host, graceMs, instances, all: positionals.length === 0 };
 }
 
 async function main(): Promise<void> {
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
     process.stdout.write(usage() + '\n');
     return;
   }
-  const { plans, host, graceMs, instances } = parsed;
+  const { plans, host, graceMs, instances, all } = parsed;
   const running: RunningTarget[] = [];
   // On SIGINT/SIGTERM: stop accepting, let in-flight requests finish, exit 0; exit 1 if the
   // grace period runs out first.
@@ -131,8 +133,9 @@ async function main(): Promise<void> {
       process.stdout.write(`floodgate target ${p.mod.name} (mode ${p.mode}; ${flags}; ${instances} instances, round robin) listening on ${lb.url}\n`);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'EADDRINUSE' ? `port ${p.port} is in use (another target running? pick one with --port)` : String(err);
-      process.stderr.write(`floodgate targets: cannot start ${p.mod.name}: ${why}\n`);
+      const why = code === 'EADDRINUSE' ? `port ${p.port} is in use (another target running? pick one with --port)` : err instanceof Error ? err.message : String(err);
+      process.stderr.write(`floodgate targets: cannot start ${p.mod.name}: ${why}${all ? ' (skipped; the others run)' : ''}\n`);
+      if (all) continue;
       await Promise.all(running.map((t) => t.close(0)));
       process.exit(1);
     }
