@@ -74,6 +74,16 @@ export function text(pattern: RegExp, allowed: string): Knob<string> {
   return { allowed, parse: (raw) => (pattern.test(raw) ? raw : undefined) };
 }
 
+/** A URL path on the target, e.g. /api/work. */
+export function httpPath(example: string): Knob<string> {
+  return text(/^\/\S*$/, `a path starting with /, e.g. ${example}`);
+}
+
+/** An HTTP header name, e.g. X-User-Id. */
+export function headerName(): Knob<string> {
+  return text(/^[A-Za-z0-9-]+$/, 'an HTTP header name like X-User-Id');
+}
+
 /** A comma-separated list of host names (empty allowed). */
 export function hostList(): Knob<string[]> {
   const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$|^\[[0-9a-f:.]+\]$/i;

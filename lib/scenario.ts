@@ -6,7 +6,7 @@ import exec from 'k6/execution';
 import type { Options } from 'k6/options';
 import { fail } from './fail.ts';
 import { FAILURE_MODES } from './failure-modes.ts';
-import { bool, hostList, oneOf, readKnobs, text, url, type Defaults, type KnobSpec, type KnobValues } from './options.ts';
+import { bool, hostList, httpPath, oneOf, readKnobs, text, url, type Defaults, type KnobSpec, type KnobValues } from './options.ts';
 import { PROFILES, profileDefaults, scenarioEntry, type Profile } from './profiles.ts';
 import { REFERENCE_TARGETS, referenceUrl, type TargetName } from './reference-targets.ts';
 import { assertSafeTargets, nonLoopbackCidrs } from './safety.ts';
@@ -23,7 +23,7 @@ function commonKnobs(target: TargetName) {
   return {
     spec: {
       BASE_URL: url(),
-      HEALTH_PATH: text(/^\/\S*$/, 'a path starting with /, e.g. /healthz'),
+      HEALTH_PATH: httpPath('/healthz'),
       ALLOWED_HOSTS: hostList(),
       RESULTS_DIR: text(/^\S+$/, 'a directory path (relative to where k6 runs) with no spaces'),
       THRESHOLDS_FILE: text(/^\S*$/, 'a path to a thresholds JSON file with no spaces'),

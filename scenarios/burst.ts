@@ -2,9 +2,9 @@
 // limit, against a per-user rate limiter: is the origin fast at 500 req/s, is the noisy user
 // cut off at its limit, and does nobody else get a 429?
 import { sleep } from 'k6';
-import exec from 'k6/execution';
 import { defineScenario } from '../lib/scenario.ts';
-import { duration, int, num, text } from '../lib/options.ts';
+import { duration, headerName, httpPath, int, num } from '../lib/options.ts';
+import { currentUser } from '../lib/users.ts';
 import { overLimitRequest, wellBehavedRequest } from '../lib/rate-limit.ts';
 
 const run = defineScenario('burst', {
@@ -14,8 +14,8 @@ const run = defineScenario('burst', {
     DURATION: duration(1, 24 * 3600),
     OVER_RATE: num(0, 100_000),
     LIMIT: num(0.001, 100_000),
-    USER_HEADER: text(/^[A-Za-z0-9-]+$/, 'an HTTP header name like X-User-Id'),
-    API_PATH: text(/^\/\S*$/, 'a path starting with /, e.g. /api/work'),
+    USER_HEADER: headerName(),
+    API_PATH: httpPath('/api/work'),
     REQUEST_TIMEOUT: duration(0.001, 600),
   },
 });
@@ -49,14 +49,9 @@ export const setup = run.setup;
 export const handleSummary = run.handleSummary;
 
 const url = `${run.baseUrl}${API_PATH}`;
-const width = String(USERS).length;
 
 export function burst(): void {
-  // Arrivals are evenly spaced, so iteration i going to user i mod USERS gives each user every
-  // USERS-th slot: exactly RATE req/s. iterationInTest is the iteration's index in the whole
-  // test, also under --execution-segment, so a split run gives each user the same slots.
-  const user = `user-${String((exec.scenario.iterationInTest % USERS) + 1).padStart(width, '0')}`;
-  wellBehavedRequest({ url, userHeader: USER_HEADER, user, timeout: REQUEST_TIMEOUT });
+  wellBehavedRequest({ url, userHeader: USER_HEADER, user: currentUser(USERS), timeout: REQUEST_TIMEOUT });
 }
 
 export function overLimit(): void {

@@ -5,12 +5,11 @@
 import { sleep } from 'k6';
 import exec from 'k6/execution';
 import { defineScenario } from '../lib/scenario.ts';
-import { duration, durationSeconds, int, num, stages, text } from '../lib/options.ts';
+import { duration, durationSeconds, httpPath, int, num, stages } from '../lib/options.ts';
 import { PROBE_KNOBS, targetProbe } from '../lib/probe.ts';
 import { checkLedger, debit } from '../lib/ledger.ts';
 import { Trend } from 'k6/metrics';
 
-const path = (example: string) => text(/^\/\S*$/, `a path starting with /, e.g. ${example}`);
 const run = defineScenario('db-pool', {
   knobs: {
     OVERLOAD_STAGES: stages(100_000, 24 * 3600),
@@ -19,8 +18,8 @@ const run = defineScenario('db-pool', {
     RECOVERY_FOR: duration(1, 24 * 3600),
     HEALTHY_LATENCY: duration(0.001, 3600),
     AMOUNT: int(1, 1_000_000),
-    DEBIT_PATH: path('/api/debit'),
-    LEDGER_PATH: path('/api/ledger'),
+    DEBIT_PATH: httpPath('/api/debit'),
+    LEDGER_PATH: httpPath('/api/ledger'),
     ...PROBE_KNOBS,
   },
 });

@@ -1,17 +1,16 @@
 // Slow upstream (seed 003 P0): users keep calling an endpoint whose upstream takes 2-3 s, so
 // calls in flight grow as rate x latency; a canary on a fast endpoint shows whether the pileup
 // drags everything else down; an upstream outage mid-run shows whether the breaker fails fast.
-import exec from 'k6/execution';
 import { sleep } from 'k6';
 import { defineScenario } from '../lib/scenario.ts';
-import { duration, durationSeconds, int, num, oneOf, text } from '../lib/options.ts';
+import { duration, durationSeconds, headerName, httpPath, int, num, oneOf } from '../lib/options.ts';
+import { currentUser } from '../lib/users.ts';
 import { PROBE_KNOBS, targetProbe } from '../lib/probe.ts';
 import { tagPhase, type Timeline } from '../lib/phases.ts';
 import { slowCall, switchOutage } from '../lib/pileup.ts';
 import { trackFailure } from '../lib/metrics.ts';
 import http from 'k6/http';
 
-const path = (example: string) => text(/^\/\S*$/, `a path starting with /, e.g. ${example}`);
 const run = defineScenario('slow-upstream', {
   knobs: {
     USERS: int(1, 100_000),
@@ -22,10 +21,10 @@ const run = defineScenario('slow-upstream', {
     OUTAGE_AT: duration(0, 24 * 3600),
     OUTAGE_FOR: duration(0, 24 * 3600),
     RECOVERY: duration(0, 3600),
-    USER_HEADER: text(/^[A-Za-z0-9-]+$/, 'an HTTP header name like X-User-Id'),
-    SLOW_PATH: path('/api/slow'),
-    FAST_PATH: path('/api/fast'),
-    OUTAGE_SWITCH: path('/admin/outage'),
+    USER_HEADER: headerName(),
+    SLOW_PATH: httpPath('/api/slow'),
+    FAST_PATH: httpPath('/api/fast'),
+    OUTAGE_SWITCH: httpPath('/admin/outage'),
     REQUEST_TIMEOUT: duration(0.001, 3600),
     ...PROBE_KNOBS,
   },
@@ -84,12 +83,10 @@ export const setup = run.setup;
 export const handleSummary = run.handleSummary;
 
 const slowUrl = `${run.baseUrl}${k.SLOW_PATH}`;
-const width = String(k.USERS).length;
 
 export function pileup(): void {
   const phase = tagPhase(timeline);
-  const user = `user-${String((exec.scenario.iterationInTest % k.USERS) + 1).padStart(width, '0')}`;
-  slowCall(slowUrl, k.USER_HEADER, user, k.REQUEST_TIMEOUT, phase);
+  slowCall(slowUrl, k.USER_HEADER, currentUser(k.USERS), k.REQUEST_TIMEOUT, phase);
 }
 
 export function canary(): void {

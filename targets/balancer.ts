@@ -1,21 +1,16 @@
 // A round-robin HTTP balancer in front of several instances of a target: what seed 003's
 // failover looks like when a load balancer spreads one user's requests over two replicas.
 import { Agent, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Inflight, drain, listen } from './lifecycle.ts';
 import type { RunningTarget } from './target.ts';
 
 export async function startBalancer(o: { host: string; port: number; upstreams: string[] }): Promise<RunningTarget> {
   // Keep-alive to the instances, so the balancer adds a hop, not a TCP handshake per request.
   const agent = new Agent({ keepAlive: true, maxSockets: 512 });
   let next = 0;
-  let active = 0;
-  let idle: (() => void)[] = [];
-  const done = () => {
-    if (--active === 0) for (const f of idle.splice(0)) f();
-  };
+  const inflight = new Inflight();
   const server = createServer((req, res) => {
-    active++;
-    res.once('close', done);
+    res.once('close', inflight.begin());
     const upstream = new URL(o.upstreams[next++ % o.upstreams.length]!);
     const out = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
@@ -32,26 +27,13 @@ export async function startBalancer(o: { host: string; port: number; upstreams: 
     req.pipe(out);
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, o.port, o.host);
   return {
     url: `http://${o.host}:${port}`,
     port,
     async close(deadlineMs) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      if (active > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([new Promise<void>((r) => idle.push(r)), new Promise<void>((r) => (timer = setTimeout(r, deadlineMs)))]);
-        clearTimeout(timer);
-      }
-      server.closeAllConnections();
+      await drain(server, inflight, deadlineMs);
       agent.destroy();
-      await closed;
-      idle = [];
     },
   };
 }

@@ -4,16 +4,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Registry } from 'prom-client';
 import { sendJson, serveHttp } from './http-server.ts';
+import { burnCpu, closingAlso } from './lifecycle.ts';
 import { memoryLimiter, redisLimiter, type Decision, type Limiter } from './rate-limit.ts';
 import type { TargetModule } from './target.ts';
-
-/** Burns `micros` of CPU: the origin's work, so its latency under load means something. */
-function work(micros: number): void {
-  const end = performance.now() + micros / 1000;
-  while (performance.now() < end) {
-    // busy: a real handler parses, validates and serialises
-  }
-}
 
 function rateLimitHeaders(d: Decision, rate: number, burst: number): Record<string, string> {
   // IETF draft "RateLimit header fields for HTTP": limit, remaining, seconds to full reset.
@@ -99,18 +92,12 @@ export const burst: TargetModule = {
             return '/api/work';
           }
         }
-        work(costUs);
+        burnCpu(costUs); // the origin's work, so its latency under load means something
         outcomes.inc({ outcome: 'admitted' });
         sendJson(res, 200, { user, ok: true });
         return '/api/work';
       },
     });
-    return {
-      ...server,
-      async close(deadlineMs) {
-        await server.close(deadlineMs);
-        await limiter?.close();
-      },
-    };
+    return closingAlso(server, async () => limiter?.close());
   },
 };

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import pg from 'pg';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { readBody, sendJson, serveHttp } from './http-server.ts';
+import { closingAlso } from './lifecycle.ts';
 import type { TargetModule } from './target.ts';
 
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -193,12 +194,6 @@ export const dbPool: TargetModule = {
         return 'not_found';
       },
     });
-    return {
-      ...server,
-      async close(deadlineMs) {
-        await server.close(deadlineMs);
-        await pool.end();
-      },
-    };
+    return closingAlso(server, () => pool.end());
   },
 };

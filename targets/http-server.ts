@@ -1,8 +1,8 @@
 // What every reference target's HTTP server shares: Prometheus /metrics and /healthz, request
 // and connection accounting, an optional connection cap, and graceful shutdown.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Inflight, drain, listen } from './lifecycle.ts';
 
 /** A route handler answers the request and returns its route pattern, the label of its metrics. */
 export type Handler = (req: IncomingMessage, res: ServerResponse) => string | Promise<string>;
@@ -46,8 +46,7 @@ export async function serveHttp(o: ServeOptions): Promise<RunningServer> {
   const dropped = new Counter({ name: 'http_dropped_connections_total', help: 'Connections dropped at accept because of the connection cap.', registers: [registry] });
 
   let draining = false;
-  let active = 0;
-  let idleWaiters: (() => void)[] = [];
+  const tracker = new Inflight();
 
   const server = createServer(async (req, res) => {
     if (req.url === '/metrics') {
@@ -55,7 +54,7 @@ export async function serveHttp(o: ServeOptions): Promise<RunningServer> {
       res.end(await registry.metrics());
       return;
     }
-    active++;
+    const end = tracker.begin();
     inflight.inc();
     const stop = duration.startTimer();
     if (!o.keepAlive || draining) res.setHeader('Connection', 'close');
@@ -70,7 +69,7 @@ export async function serveHttp(o: ServeOptions): Promise<RunningServer> {
         requests.inc({ route, status: String(res.statusCode) });
         stop({ route });
         inflight.dec();
-        if (--active === 0) for (const w of idleWaiters.splice(0)) w();
+        end();
       };
       if (res.writableFinished) done();
       else res.once('close', done);
@@ -86,11 +85,7 @@ export async function serveHttp(o: ServeOptions): Promise<RunningServer> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, o.host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listen(server, o.port, o.host);
 
   return {
     url: `http://${o.host}:${port}`,
@@ -98,17 +93,7 @@ export async function serveHttp(o: ServeOptions): Promise<RunningServer> {
     registry,
     async close(deadlineMs) {
       draining = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      const idle = active === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve));
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)));
-      await Promise.race([idle, deadline]);
-      clearTimeout(timer);
-      // Whatever is still open now is idle keep-alive or past the deadline: cut it.
-      server.closeAllConnections();
-      await closed;
-      idleWaiters = [];
+      await drain(server, tracker, deadlineMs);
     },
   };
 }

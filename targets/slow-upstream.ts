@@ -19,16 +19,9 @@ import {
 } from 'cockatiel';
 import { Counter, Gauge, Registry } from 'prom-client';
 import { sendJson, serveHttp } from './http-server.ts';
+import { burnCpu, closingAlso } from './lifecycle.ts';
 import type { TargetModule } from './target.ts';
 import { OUTAGE_MODES, startUpstream, type OutageMode } from './upstream.ts';
-
-/** Burns `micros` of CPU. */
-function work(micros: number): void {
-  const end = performance.now() + micros / 1000;
-  while (performance.now() < end) {
-    // the bookkeeping a pending call costs its process
-  }
-}
 
 const PENDING_TICK_MS = 100;
 const BREAKER_STATE_VALUE: Record<CircuitState, number> = {
@@ -89,7 +82,7 @@ export const slowUpstream: TargetModule = {
     async function callUpstream(signal: AbortSignal): Promise<unknown> {
       upstreamInflight.inc();
       const held = Buffer.alloc(f['pending-kb'] * 1024, 1); // touched, so it is resident
-      const tick = f['pending-cost-us'] > 0 ? setInterval(() => work(f['pending-cost-us']), PENDING_TICK_MS) : undefined;
+      const tick = f['pending-cost-us'] > 0 ? setInterval(() => burnCpu(f['pending-cost-us']), PENDING_TICK_MS) : undefined;
       try {
         const res = await fetch(`${upstream.url}/call`, { signal });
         const body = await res.text();
@@ -167,12 +160,6 @@ export const slowUpstream: TargetModule = {
         return 'not_found';
       },
     });
-    return {
-      ...server,
-      async close(deadlineMs) {
-        await server.close(deadlineMs);
-        await upstream.close();
-      },
-    };
+    return closingAlso(server, () => upstream.close());
   },
 };

@@ -1,7 +1,7 @@
 // The slow upstream of seed 003 P0 (a Notion- or JIRA-like API answering in 2-3 s), as its own
 // HTTP server on a private loopback port, with an outage switch: answer errors, or hang.
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from './lifecycle.ts';
 
 export const OUTAGE_MODES = ['none', 'errors', 'hang'] as const;
 export type OutageMode = (typeof OUTAGE_MODES)[number];
@@ -35,9 +35,9 @@ export async function startUpstream(o: { minMs: number; maxMs: number }): Promis
     res.once('close', () => clearTimeout(timer));
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = await listen(server, 0, '127.0.0.1');
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://127.0.0.1:${port}`,
     get outage() {
       return state.outage;
     },
