@@ -3,7 +3,7 @@
 // a token bucket (5 req/s, burst 5) and answers the excess with 429, Retry-After and RateLimit-*.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Registry } from 'prom-client';
-import { sendJson, serveHttp } from './http-server.ts';
+import { routes, sendJson, serveHttp } from './http-server.ts';
 import { burnCpu, closingAlso } from './lifecycle.ts';
 import { memoryLimiter, redisLimiter, type Decision, type Limiter } from './rate-limit.ts';
 import type { TargetModule } from './target.ts';
@@ -54,50 +54,35 @@ export const burst: TargetModule = {
       labelNames: ['outcome'],
       registers: [registry],
     });
-    const server = await serveHttp({
-      name: 'burst',
-      registry,
-      host,
-      port,
-      keepAlive: true,
-      maxConnections: 0,
-      handler: async (req: IncomingMessage, res: ServerResponse) => {
-        const path = (req.url ?? '/').split('?')[0];
-        if (path !== '/api/work') {
-          sendJson(res, 404, { error: `no route ${req.method} ${path}`, routes: ['GET|POST /api/work', 'GET /healthz', 'GET /metrics'] });
-          return 'not_found';
+    async function work(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      const user = req.headers[header];
+      if (typeof user !== 'string' || user === '') {
+        outcomes.inc({ outcome: 'bad_request' });
+        return sendJson(res, 400, { error: `missing ${flags['user-header']} header: it names the user the limit applies to` });
+      }
+      if (limiter) {
+        let d: Decision;
+        try {
+          d = await limiter.take(user);
+        } catch (err) {
+          // Fail closed: without its store the limiter cannot protect the origin.
+          outcomes.inc({ outcome: 'limiter_error' });
+          res.setHeader('Retry-After', '1');
+          return sendJson(res, 503, { error: 'rate limiter store unavailable', detail: (err as Error).message });
         }
-        const user = req.headers[header];
-        if (typeof user !== 'string' || user === '') {
-          outcomes.inc({ outcome: 'bad_request' });
-          sendJson(res, 400, { error: `missing ${flags['user-header']} header: it names the user the limit applies to` });
-          return '/api/work';
+        for (const [k, v] of Object.entries(rateLimitHeaders(d, rate, burstSize))) res.setHeader(k, v);
+        if (!d.allowed) {
+          outcomes.inc({ outcome: 'rejected' });
+          res.setHeader('Retry-After', String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))));
+          return sendJson(res, 429, { error: 'rate limit exceeded', user, limit: `${rate} req/s, burst ${burstSize}`, retryAfterMs: d.retryAfterMs });
         }
-        if (limiter) {
-          let d: Decision;
-          try {
-            d = await limiter.take(user);
-          } catch (err) {
-            // Fail closed: without its store the limiter cannot protect the origin.
-            outcomes.inc({ outcome: 'limiter_error' });
-            res.setHeader('Retry-After', '1');
-            sendJson(res, 503, { error: 'rate limiter store unavailable', detail: (err as Error).message });
-            return '/api/work';
-          }
-          for (const [k, v] of Object.entries(rateLimitHeaders(d, rate, burstSize))) res.setHeader(k, v);
-          if (!d.allowed) {
-            outcomes.inc({ outcome: 'rejected' });
-            res.setHeader('Retry-After', String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))));
-            sendJson(res, 429, { error: 'rate limit exceeded', user, limit: `${rate} req/s, burst ${burstSize}`, retryAfterMs: d.retryAfterMs });
-            return '/api/work';
-          }
-        }
-        burnCpu(costUs); // the origin's work, so its latency under load means something
-        outcomes.inc({ outcome: 'admitted' });
-        sendJson(res, 200, { user, ok: true });
-        return '/api/work';
-      },
-    });
+      }
+      burnCpu(costUs); // the origin's work, so its latency under load means something
+      outcomes.inc({ outcome: 'admitted' });
+      sendJson(res, 200, { user, ok: true });
+    }
+
+    const server = await serveHttp({ name: 'burst', registry, host, port, handler: routes({ '* /api/work': work }) });
     return closingAlso(server, async () => limiter?.close());
   },
 };

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pg from 'pg';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { readBody, sendJson, serveHttp } from './http-server.ts';
+import { readBody, routes, sendJson, serveHttp } from './http-server.ts';
 import { closingAlso } from './lifecycle.ts';
 import type { TargetModule } from './target.ts';
 
@@ -179,21 +179,7 @@ export const dbPool: TargetModule = {
       }
     }
 
-    const server = await serveHttp({
-      name: 'db-pool',
-      registry,
-      host,
-      port,
-      keepAlive: true,
-      maxConnections: 0,
-      handler: async (req, res) => {
-        const path = (req.url ?? '/').split('?')[0];
-        if (req.method === 'POST' && path === '/api/debit') return debit(req, res).then(() => '/api/debit');
-        if (req.method === 'GET' && path === '/api/ledger') return ledger(req, res).then(() => '/api/ledger');
-        sendJson(res, 404, { error: `no route ${req.method} ${path}`, routes: ['POST /api/debit', 'GET /api/ledger?prefix=<run id>', 'GET /healthz', 'GET /metrics'] });
-        return 'not_found';
-      },
-    });
+    const server = await serveHttp({ name: 'db-pool', registry, host, port, handler: routes({ 'POST /api/debit': debit, 'GET /api/ledger': ledger }) });
     return closingAlso(server, () => pool.end());
   },
 };

@@ -2,7 +2,7 @@
 // /api/data are seed 000's endpoints. `degraded` mode is the red half of red/green tests.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readBody, sendJson, serveHttp } from './http-server.ts';
+import { readBody, routes, sendJson, serveHttp } from './http-server.ts';
 import type { TargetModule } from './target.ts';
 
 const MAX_BODY_BYTES = 1_048_576; // matches the scenarios' PAYLOAD_BYTES ceiling
@@ -24,6 +24,19 @@ export const echo: TargetModule = {
   },
   async start({ host, port, flags }) {
     const delayMs = flags['delay-ms'] as number;
+    const table = routes({
+      'POST /echo': async (req, res) => {
+        const body = await readBody(req, MAX_BODY_BYTES);
+        if (body === undefined) {
+          res.setHeader('Connection', 'close');
+          return sendJson(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+        }
+        res.writeHead(200, { 'Content-Type': req.headers['content-type'] ?? 'application/octet-stream' });
+        res.end(body);
+      },
+      'GET /api/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+      'GET /api/data': (_req, res) => sendJson(res, 200, { items: DATA }),
+    });
     return serveHttp({
       name: 'echo',
       host,
@@ -32,28 +45,7 @@ export const echo: TargetModule = {
       maxConnections: flags['max-connections'] as number,
       handler: async (req: IncomingMessage, res: ServerResponse) => {
         if (delayMs > 0) await sleep(delayMs);
-        const path = (req.url ?? '/').split('?')[0];
-        if (req.method === 'POST' && path === '/echo') {
-          const body = await readBody(req, MAX_BODY_BYTES);
-          if (body === undefined) {
-            res.setHeader('Connection', 'close');
-            sendJson(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
-          } else {
-            res.writeHead(200, { 'Content-Type': req.headers['content-type'] ?? 'application/octet-stream' });
-            res.end(body);
-          }
-          return '/echo';
-        }
-        if (req.method === 'GET' && path === '/api/health') {
-          sendJson(res, 200, { status: 'ok' });
-          return '/api/health';
-        }
-        if (req.method === 'GET' && path === '/api/data') {
-          sendJson(res, 200, { items: DATA });
-          return '/api/data';
-        }
-        sendJson(res, 404, { error: `no route ${req.method} ${path}`, routes: ['POST /echo', 'GET /api/health', 'GET /api/data', 'GET /healthz', 'GET /metrics'] });
-        return 'not_found';
+        return table(req, res);
       },
     });
   },

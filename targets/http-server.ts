@@ -12,10 +12,10 @@ export interface ServeOptions {
   host: string;
   port: number;
   handler: Handler;
-  /** Close each connection after its response (no HTTP keep-alive). */
-  keepAlive: boolean;
-  /** Above this many open connections new ones are dropped at once (0: no cap). */
-  maxConnections: number;
+  /** Keep connections open between requests (default true). */
+  keepAlive?: boolean;
+  /** Above this many open connections new ones are dropped at once (0, the default: no cap). */
+  maxConnections?: number;
   /** Where the target's own metrics are registered, to be served with the common ones. */
   registry?: Registry;
 }
@@ -57,7 +57,7 @@ export async function serveHttp(o: ServeOptions): Promise<RunningServer> {
     const end = tracker.begin();
     inflight.inc();
     const stop = duration.startTimer();
-    if (!o.keepAlive || draining) res.setHeader('Connection', 'close');
+    if (o.keepAlive === false || draining) res.setHeader('Connection', 'close');
     let route = 'unknown';
     try {
       route = req.url === '/healthz' ? healthz(res, draining) : await o.handler(req, res);
@@ -75,7 +75,7 @@ export async function serveHttp(o: ServeOptions): Promise<RunningServer> {
       else res.once('close', done);
     }
   });
-  if (o.maxConnections > 0) server.maxConnections = o.maxConnections;
+  if ((o.maxConnections ?? 0) > 0) server.maxConnections = o.maxConnections!;
   server.on('drop', () => dropped.inc());
   server.on('connection', (socket) => {
     openConnections.inc();
@@ -103,6 +103,24 @@ function healthz(res: ServerResponse, draining: boolean): string {
   res.writeHead(draining ? 503 : 200, { 'Content-Type': 'application/json' });
   res.end(JSON.stringify({ status: draining ? 'draining' : 'ok' }));
   return '/healthz';
+}
+
+/**
+ * A handler from a route table: keys are `METHOD /path` (`* /path` for any method), values answer
+ * the request. The route pattern labels the metrics; anything else is a 404 listing the routes.
+ */
+export function routes(table: Record<string, (req: IncomingMessage, res: ServerResponse) => unknown>): Handler {
+  const listed = [...Object.keys(table).map((k) => k.replace(/^\* /, 'GET|POST ')), 'GET /healthz', 'GET /metrics'];
+  return async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const handler = table[`${req.method} ${path}`] ?? table[`* ${path}`];
+    if (!handler) {
+      sendJson(res, 404, { error: `no route ${req.method} ${path}`, routes: listed });
+      return 'not_found';
+    }
+    await handler(req, res);
+    return path;
+  };
 }
 
 /** Reads a request body up to `limit` bytes; undefined if it is larger. */

@@ -18,7 +18,7 @@ import {
   type IPolicy,
 } from 'cockatiel';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { sendJson, serveHttp } from './http-server.ts';
+import { routes, sendJson, serveHttp } from './http-server.ts';
 import { burnCpu, closingAlso } from './lifecycle.ts';
 import type { TargetModule } from './target.ts';
 import { OUTAGE_MODES, startUpstream, type OutageMode } from './upstream.ts';
@@ -143,22 +143,11 @@ export const slowUpstream: TargetModule = {
       registry,
       host,
       port,
-      keepAlive: true,
-      maxConnections: 0,
-      handler: async (req, res) => {
-        const path = (req.url ?? '/').split('?')[0];
-        if (path === '/api/slow') return slow(req, res).then(() => '/api/slow');
-        if (path === '/api/fast') {
-          sendJson(res, 200, { ok: true });
-          return '/api/fast';
-        }
-        if (path === '/admin/outage') {
-          outage(req, res);
-          return '/admin/outage';
-        }
-        sendJson(res, 404, { error: `no route ${req.method} ${path}`, routes: ['GET /api/slow', 'GET /api/fast', 'GET|POST /admin/outage?mode=none|errors|hang', 'GET /healthz', 'GET /metrics'] });
-        return 'not_found';
-      },
+      handler: routes({
+        'GET /api/slow': slow,
+        'GET /api/fast': (_req, res) => sendJson(res, 200, { ok: true }),
+        '* /admin/outage': outage,
+      }),
     });
     return closingAlso(server, () => upstream.close());
   },
