@@ -24,7 +24,9 @@ function usage(): string {
     for (const m of t.modes) lines.push(`    --mode ${m}${m === t.modes[0] ? ' (default)' : ''}: ${t.describe[m]}`);
     for (const [flag, f] of Object.entries(t.flags)) {
       const type = f.choices ? f.choices.join('|') : f.type;
-      lines.push(`    --${flag} <${type}>: ${f.describe} (default ${Object.entries(f.defaults).map(([m, v]) => `${v} in ${m}`).join(', ')})`);
+      const values = Object.values(f.defaults);
+      const shown = values.every((v) => v === values[0]) ? String(values[0]) : Object.entries(f.defaults).map(([m, v]) => `${v} in ${m}`).join(', ');
+      lines.push(`    --${flag} <${type}>: ${f.describe} (default ${shown})`);
     }
   }
   return lines.join('\n');
