@@ -88,13 +88,14 @@ export const SCENARIOS: Record<string, ScenarioEntry> = {
     smoke: { USERS: 20, DURATION: '26s', OUTAGE_AT: '6s', OUTAGE_FOR: '5s', RECOVERY: '10s', REQUEST_TIMEOUT: '10s' },
   },
   // Seed 003 P1: long credit transactions (2 s each on the reference target) against a pool of
-  // 60 connections: 30 debits/s at most. 240 clients with a 4 s timeout would need 8 s of queue
-  // each, so the pool runs dry; then a low steady rate shows how long recovery takes.
+  // 60 connections: 30 debits/s at most. 240 clients would need 8 s of queue each, past their 5 s
+  // timeout, so the pool runs dry; then a low steady rate shows how long recovery takes. The
+  // timeout leaves 2 s above the protected target's worst answer (1 s wait + one 2 s debit).
   'db-pool': {
     target: 'db-pool',
     full: {
       OVERLOAD_STAGES: '10s:240,30s:240',
-      REQUEST_TIMEOUT: '4s',
+      REQUEST_TIMEOUT: '5s',
       RECOVERY_RATE: 5,
       RECOVERY_FOR: '60s',
       HEALTHY_LATENCY: '3s',
