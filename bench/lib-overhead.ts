@@ -34,8 +34,13 @@ interface Measure {
  * Runs k6 under bash so that `times` reports the CPU time k6 used (its children's line).
  * Thresholds are not the point here: a saturated run may cross latency bounds (exit 99).
  */
+let runs = 0;
 function k6CpuSeconds(args: string[]): number {
-  const r = spawnSync('bash', ['-c', '"$@" >/dev/null 2>&1; times', 'bench', k6, 'run', '--quiet', ...args], { cwd: repoRoot, env: k6Env(), encoding: 'utf8' });
+  // A run opens tens of thousands of connections, and each leaves a socket in TIME_WAIT for a
+  // minute: the next run from the same source address would pay for the previous one's in
+  // connect()'s search for a free port. Each run gets a source address of its own.
+  const source = `127.0.${Math.floor(++runs / 250) + 10}.${(runs % 250) + 1}`;
+  const r = spawnSync('bash', ['-c', '"$@" >/dev/null 2>&1; times', 'bench', k6, 'run', '--quiet', '--local-ips', source, ...args], { cwd: repoRoot, env: k6Env(), encoding: 'utf8' });
   const children = r.stdout.trim().split('\n')[1] ?? '';
   const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
   if (seconds.length !== 2) throw new Error(`could not read k6's CPU time from: ${r.stdout}`);
