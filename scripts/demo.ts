@@ -2,6 +2,8 @@
 // missing, builds, starts the scenario's reference target, runs the scenario with k6 (smoke
 // profile unless -e PROFILE=... is given), prints its summary, stops the target, and exits
 // with k6's exit code (99 when a threshold is crossed).
+// `npm run live -- [scenario] [k6 run args]` is the same with k6's InfluxDB output on
+// ($K6_INFLUXDB_URL, default http://127.0.0.1:8086/k6, where `docker compose up influxdb` listens).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { SCENARIOS } from '../lib/profiles.ts';
@@ -13,7 +15,10 @@ import { startTarget } from './target-process.ts';
 
 const DEFAULT_SCENARIO = 'echo';
 
+const DEFAULT_INFLUXDB = 'http://127.0.0.1:8086/k6';
+
 const argv = process.argv.slice(2);
+const live = argv[0] === '--live' ? Boolean(argv.shift()) : false;
 const scenario = argv[0] && !argv[0].startsWith('-') ? argv.shift()! : DEFAULT_SCENARIO;
 const entry = SCENARIOS[scenario];
 if (!entry) {
@@ -26,7 +31,17 @@ buildAll();
 const target = await startTarget(entry.target);
 process.stdout.write(`floodgate demo: ${entry.target} target at ${target.url}; running ${scenario}\n`);
 const profileGiven = argv.some((a) => /^PROFILE=/.test(a));
-const args = ['run', '-e', `BASE_URL=${target.url}`, ...(profileGiven ? [] : ['-e', 'PROFILE=smoke']), ...argv, join('dist', `${scenario}.js`)];
+const influx = process.env.K6_INFLUXDB_URL ?? DEFAULT_INFLUXDB;
+if (live) process.stdout.write(`floodgate demo: streaming to InfluxDB at ${influx} (a run goes on if it is down)\n`);
+const args = [
+  'run',
+  ...(live ? ['--out', `influxdb=${influx}`] : []),
+  '-e',
+  `BASE_URL=${target.url}`,
+  ...(profileGiven ? [] : ['-e', 'PROFILE=smoke']),
+  ...argv,
+  join('dist', `${scenario}.js`),
+];
 const child = spawn(k6, args, { cwd: repoRoot, stdio: 'inherit', env: k6Env() });
 // Ctrl-C reaches k6 too (same process group): it stops the test and still prints the summary.
 process.on('SIGINT', () => {});

@@ -116,3 +116,67 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
     await c.end();
   }
 }
+
+/**
+ * A throwaway InfluxDB 1.x (Debian's influxdb: the API k6's built-in output speaks): its own data
+ * directory and loopback ports, no usage reporting, stopped (and its data removed) with stop().
+ */
+export async function startInfluxDB(): Promise<Service> {
+  const bin = ensureBinary('influxd', 'influxdb');
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'floodgate-influxdb-'));
+  const [port, rpcPort] = [await freePort(), await freePort()];
+  const config = join(dir, 'influxdb.conf');
+  writeFileSync(
+    config,
+    `reporting-disabled = true
+bind-address = "127.0.0.1:${rpcPort}"
+[meta]
+  dir = "${dir}/meta"
+[data]
+  dir = "${dir}/data"
+  wal-dir = "${dir}/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:${port}"
+  log-enabled = false
+[monitor]
+  store-enabled = false
+[logging]
+  level = "error"
+`,
+  );
+  const child = spawn(bin, ['-config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const up = await fetch(`${url}/ping`).then((r) => r.status === 204, () => false);
+    if (up) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stopChild(child);
+      throw new Error(`influxd did not start on port ${port}: ${err}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    port,
+    async stop() {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs an InfluxQL query against `db` and returns the rows of its first series (or []). */
+export async function influxQuery(url: string, db: string, q: string): Promise<unknown[][]> {
+  const res = await fetch(`${url}/query?db=${encodeURIComponent(db)}&q=${encodeURIComponent(q)}`);
+  const body = (await res.json()) as { results: { error?: string; series?: { values: unknown[][] }[] }[] };
+  const first = body.results[0];
+  if (first?.error) throw new Error(`InfluxDB: ${first.error} (query: ${q})`);
+  return first?.series?.[0]?.values ?? [];
+}

@@ -1,0 +1,44 @@
+// k6's InfluxDB output into a real InfluxDB 1.x (Debian's, private port and data dir): the
+// measurements and tags the dashboards will query arrive; and with InfluxDB down a run still
+// completes, its thresholds still decide the exit code and its summary files are written.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { influxQuery, startInfluxDB, type Service } from '../../scripts/services.ts';
+import { startTarget, type TargetProcess } from '../../scripts/target-process.ts';
+import { dist, runK6 } from '../helpers/k6.ts';
+
+let influx: Service;
+let capped: TargetProcess;
+before(async () => {
+  [influx, capped] = await Promise.all([startInfluxDB(), startTarget('echo', ['--max-connections', '2', '--delay-ms', '50'])]);
+});
+after(async () => {
+  await Promise.all([influx.stop(), capped.stop()]);
+});
+
+test('a smoke run streams its metrics, tagged by scenario and failure mode, into InfluxDB', async () => {
+  const r = await runK6(dist('echo'), { PROFILE: 'smoke', BASE_URL: capped.url, STAGES: '3s:10' }, ['--out', `influxdb=${influx.url}/k6`]);
+  assert.equal(r.code, 99, 'the capped target fails the run, which is what gives failure modes to store');
+  const measurements = (await influxQuery(influx.url, 'k6', 'SHOW MEASUREMENTS')).map((row) => row[0]);
+  for (const m of ['http_reqs', 'http_req_duration', 'http_req_failed', 'failed_requests', 'checks', 'vus']) assert.ok(measurements.includes(m), `${m} in ${measurements}`);
+  const [[, requests]] = (await influxQuery(influx.url, 'k6', `SELECT count("value") FROM "http_reqs" WHERE "scenario" = 'echo'`)) as [unknown, number][];
+  assert.ok(requests! >= r.report!.requests.count - 1, `${requests} requests stored, ${r.report!.requests.count} made`);
+  const modes = (await influxQuery(influx.url, 'k6', `SHOW TAG VALUES FROM "failed_requests" WITH KEY = "failure_mode"`)).map((row) => row[1]);
+  assert.ok(modes.includes('conn_reset'), `failure modes stored: ${modes}`);
+});
+
+test('with InfluxDB down the run completes, its thresholds decide the exit code and its summary is written', async () => {
+  const healthy = await startTarget('echo');
+  try {
+    const ok = await runK6(dist('echo'), { PROFILE: 'smoke', BASE_URL: healthy.url, STAGES: '2s:5' }, ['--out', 'influxdb=http://127.0.0.1:1/k6']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stderr, /Couldn't write stats/);
+    assert.equal(ok.report?.verdict, 'pass');
+    const bad = await runK6(dist('echo'), { PROFILE: 'smoke', BASE_URL: capped.url, STAGES: '2s:10' }, ['--out', 'influxdb=http://127.0.0.1:1/k6']);
+    assert.equal(bad.code, 99);
+    assert.deepEqual(readdirSync(bad.resultsDir).map((f) => f.replace(/^.*\./, '')).sort(), ['json', 'xml']);
+  } finally {
+    await healthy.stop();
+  }
+});
