@@ -3,7 +3,7 @@
 // completes, its thresholds still decide the exit code and its summary files are written.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { influxQuery, startInfluxDB, type Service } from '../../scripts/services.ts';
 import { startTarget, type TargetProcess } from '../../scripts/target-process.ts';
 import { dist, runK6 } from '../helpers/k6.ts';
@@ -41,4 +41,37 @@ test('with InfluxDB down the run completes, its thresholds decide the exit code 
   } finally {
     await healthy.stop();
   }
+});
+
+/** A panel query as Grafana would send it, for the last hour, every template variable at All. */
+function asGrafanaSends(query: string): string {
+  return query
+    .replace(/\$timeFilter/g, 'time > now() - 1h')
+    .replace(/\$__interval_ms/g, '1000')
+    .replace(/\$__interval/g, '1s')
+    .replace(/\$(\w+)/g, '.*');
+}
+
+test('every panel query of every dashboard returns data from the run above', async () => {
+  const dir = new URL('../../grafana/dashboards/', import.meta.url);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
+  assert.ok(files.length > 0);
+  let queries = 0;
+  for (const file of files) {
+    const dash = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as {
+      panels: { title: string; targets?: { query: string }[] }[];
+      templating: { list: { name: string; query: string }[] };
+    };
+    for (const v of dash.templating.list) {
+      assert.ok((await influxQuery(influx.url, 'k6', v.query)).length > 0, `${file}: variable ${v.name} has values`);
+    }
+    for (const p of dash.panels) {
+      for (const t of p.targets ?? []) {
+        const rows = await influxQuery(influx.url, 'k6', asGrafanaSends(t.query));
+        assert.ok(rows.some((r) => r.slice(1).some((v) => v !== null)), `${file}: panel "${p.title}" has data for ${t.query}`);
+        queries++;
+      }
+    }
+  }
+  assert.ok(queries >= 7, `${queries} queries checked`);
 });
