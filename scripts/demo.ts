@@ -2,11 +2,14 @@
 // missing, builds, starts the scenario's reference target, runs the scenario with k6 (smoke
 // profile unless -e PROFILE=... is given), prints its summary, stops the target, and exits
 // with k6's exit code (99 when a threshold is crossed).
+// It also exports k6's web dashboard as an HTML report next to the summary files.
 // `npm run live -- [scenario] [k6 run args]` is the same with k6's InfluxDB output on
 // ($K6_INFLUXDB_URL, default http://127.0.0.1:8086/k6, where `docker compose up influxdb` listens).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCENARIOS } from '../lib/profiles.ts';
+import { fileStamp } from '../lib/summary.ts';
 import { buildAll } from './build-step.mjs';
 import { ensureK6 } from './k6-setup.mjs';
 import { k6Env } from './k6-env.mjs';
@@ -42,10 +45,21 @@ const args = [
   ...argv,
   join('dist', `${scenario}.js`),
 ];
-const child = spawn(k6, args, { cwd: repoRoot, stdio: 'inherit', env: k6Env() });
+// The built-in web dashboard, exported when the run ends; no live server (port -1), and a 1 s
+// period so that even a smoke run spans the three periods a report needs to draw charts.
+const report = join('results', `${scenario}-${fileStamp(new Date())}-report.html`);
+const env = k6Env({
+  K6_WEB_DASHBOARD: 'true',
+  K6_WEB_DASHBOARD_PORT: '-1',
+  K6_WEB_DASHBOARD_PERIOD: '1s',
+  K6_WEB_DASHBOARD_EXPORT: report,
+  ...process.env,
+});
+const child = spawn(k6, args, { cwd: repoRoot, stdio: 'inherit', env });
 // Ctrl-C reaches k6 too (same process group): it stops the test and still prints the summary.
 process.on('SIGINT', () => {});
 const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+if (existsSync(join(repoRoot, report))) process.stdout.write(`floodgate demo: HTML report ${report}\n`);
 const stopped = await target.stop();
 if (stopped.code !== 0) process.stderr.write(`floodgate demo: the target exited with ${stopped.code}:\n${target.output()}\n`);
 process.exit(code);
