@@ -1,0 +1,87 @@
+// Opens a k6 web-dashboard HTML report (K6_WEB_DASHBOARD_EXPORT) in headless Chromium, checks
+// that its charts drew data, and saves a screenshot next to it (report.html → report.png).
+//   npm run report -- results/<scenario>-<stamp>-report.html
+// Uses Debian's chromium through playwright-core: no browser download, nothing leaves the machine
+// (the report is self-contained; any request other than file: or data: is reported as an error).
+import { chromium } from 'playwright-core';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ensureBinary } from './services.ts';
+
+export interface ReportCheck {
+  /** Charts were drawn, every one with data, and nothing went wrong on the page. */
+  passed: boolean;
+  /** uPlot charts in the report. */
+  charts: number;
+  /** Charts with a drawn series: saturated pixels, which axes and grid (grey) never have. */
+  chartsWithData: number;
+  /** Rows of the report's summary tables (metric name → its first value cell). */
+  summary: Record<string, string>;
+  /** Page errors, console errors and requests that left the file. */
+  errors: string[];
+  screenshot: string;
+}
+
+// A series colour differs from grey by more than this between its strongest and weakest channel.
+const SATURATION = 40;
+// Pixels a drawn series leaves at the least; a lone tick mark is far below it.
+const MIN_SERIES_PIXELS = 30;
+
+export async function checkReport(htmlPath: string, screenshot = htmlPath.replace(/\.html$/, '') + '.png'): Promise<ReportCheck> {
+  const browser = await chromium.launch({
+    executablePath: ensureBinary('chromium', 'chromium'),
+    // --no-sandbox: CI runs as root, where Chromium refuses its sandbox.
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
+    page.on('request', (r) => /^(file|data|blob):/.test(r.url()) || errors.push(`request left the file: ${r.url()}`));
+    await page.goto(pathToFileURL(resolve(htmlPath)).href, { waitUntil: 'load' });
+    // uPlot draws on the next animation frames after load.
+    await page.waitForSelector('.uplot canvas', { timeout: 10_000 }).catch(() => {});
+    await page.waitForTimeout(500);
+    const found = await page.evaluate(
+      ({ saturation, minPixels }) => {
+        const canvases = [...document.querySelectorAll<HTMLCanvasElement>('.uplot canvas')];
+        const withData = canvases.filter((c) => {
+          const ctx = c.getContext('2d');
+          if (!ctx || c.width === 0 || c.height === 0) return false;
+          const px = ctx.getImageData(0, 0, c.width, c.height).data;
+          let coloured = 0;
+          for (let i = 0; i < px.length; i += 4) {
+            const [r, g, b, a] = [px[i]!, px[i + 1]!, px[i + 2]!, px[i + 3]!];
+            if (a > 0 && Math.max(r, g, b) - Math.min(r, g, b) > saturation) coloured++;
+          }
+          return coloured >= minPixels;
+        }).length;
+        const summary: Record<string, string> = {};
+        for (const row of document.querySelectorAll('table tr')) {
+          const cells = [...row.querySelectorAll('td')].map((td) => td.textContent?.trim() ?? '');
+          if (cells.length >= 2) summary[cells[0]!] = cells[1]!;
+        }
+        return { charts: canvases.length, chartsWithData: withData, summary };
+      },
+      { saturation: SATURATION, minPixels: MIN_SERIES_PIXELS },
+    );
+    await page.screenshot({ path: screenshot });
+    const passed = found.charts > 0 && found.chartsWithData === found.charts && errors.length === 0;
+    return { passed, ...found, errors, screenshot };
+  } finally {
+    await browser.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const file = process.argv[2];
+  if (!file) {
+    process.stderr.write('usage: npm run report -- <results/...-report.html>\n');
+    process.exit(2);
+  }
+  const r = await checkReport(file);
+  process.stdout.write(`${file}: ${r.chartsWithData} of ${r.charts} charts drew data; screenshot ${r.screenshot}\n`);
+  for (const e of r.errors) process.stderr.write(`  ${e}\n`);
+  process.exit(r.passed ? 0 : 1);
+}
