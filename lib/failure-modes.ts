@@ -8,6 +8,7 @@ export const FAILURE_MODES = [
   'conn_refused',
   'dial_timeout',
   'request_timeout',
+  'bad_handshake',
   'http_429',
   'http_5xx',
   'other',
@@ -21,6 +22,7 @@ export const FAILURE_MODE_MEANING: Record<FailureMode, string> = {
   conn_refused: 'connection refused (nothing listening, or the accept backlog is full)',
   dial_timeout: 'dial timeout (no answer to the connection attempt)',
   request_timeout: 'request timeout (connected, but no answer in time)',
+  bad_handshake: 'the server answered a WebSocket upgrade with something other than 101 Switching Protocols',
   http_429: 'HTTP 429 Too Many Requests',
   http_5xx: 'HTTP 5xx server error',
   other: 'any other error or HTTP status >= 400',
@@ -58,6 +60,7 @@ export function classify(o: Outcome, expected: readonly number[] = []): FailureM
     if (code === REQUEST_TIMEOUT || msg.includes('request timeout') || msg.includes('i/o timeout')) return 'request_timeout';
     // The server closed the connection without answering (e.g. it sheds connections over a cap):
     // to the client that is the same event as a reset.
+    if (msg.includes('bad handshake')) return 'bad_handshake';
     if (/\beof\b|broken pipe|server closed|use of closed network connection/.test(msg)) return 'conn_reset';
     return 'other'; // includes 1213 with an errno not named above
   }

@@ -23,6 +23,11 @@ export interface ProbeConfig {
   mappings: ProbeMapping[];
   /** How long the probe samples: the length of the load. */
   seconds: number;
+  /**
+   * Metrics computed from each scrape's values (by k6 name, growth included), recorded as Trends
+   * too; a function returns undefined when it has nothing to say (too few connections, say).
+   */
+  derived?: Record<string, (values: Record<string, number>) => number | undefined>;
 }
 
 /**
@@ -34,6 +39,7 @@ export function targetProbe(c: ProbeConfig) {
   // is the peak (max) or the spread (p95) over the run.
   const gauges = new Map(c.mappings.map((m) => [m.k6Name, new Trend(m.k6Name)]));
   const growth = new Map(c.mappings.filter((m) => m.k6Name.endsWith('_rss_bytes')).map((m) => [m.k6Name, new Trend(m.k6Name.replace(/_rss_bytes$/, '_rss_growth_bytes'))]));
+  const derived = Object.entries(c.derived ?? {}).map(([name, fn]) => ({ trend: new Trend(name), fn }));
   const intervalSeconds = durationSeconds(c.interval)!;
   const scenario: Scenario = {
     executor: 'constant-vus',
@@ -56,15 +62,22 @@ export function targetProbe(c: ProbeConfig) {
         warned = true;
       }
     } else {
+      const values: Record<string, number> = {};
       for (const m of c.mappings) {
         const value = sampleSum(res.body, m.selector);
         if (value === undefined) continue;
         gauges.get(m.k6Name)!.add(value);
+        values[m.k6Name] = value;
         const g = growth.get(m.k6Name);
         if (g) {
           if (!baseline.has(m.k6Name)) baseline.set(m.k6Name, value);
           g.add(value - baseline.get(m.k6Name)!);
+          values[m.k6Name.replace(/_rss_bytes$/, '_rss_growth_bytes')] = value - baseline.get(m.k6Name)!;
         }
+      }
+      for (const d of derived) {
+        const v = d.fn(values);
+        if (v !== undefined && Number.isFinite(v)) d.trend.add(v);
       }
     }
     sleep(Math.max(0, intervalSeconds - (Date.now() - started) / 1000));

@@ -110,6 +110,45 @@ export const SCENARIOS: Record<string, ScenarioEntry> = {
     },
     smoke: { OVERLOAD_STAGES: '2s:240,8s:240', RECOVERY_FOR: '20s' },
   },
+  // Seed 001: can one box hold 100,000 connections (it stalled near 51,000; it held each 10 s).
+  // One k6 process may hold at most 20,000 here, so the full profile holds 10,000 (seed 002's
+  // server target) and 100,000 is a split run: npm run fanout -- ws-hold --procs 8 -e CONNECTIONS=100000.
+  'ws-hold': {
+    target: 'ws',
+    full: {
+      CONNECTIONS: 10_000,
+      SOCKETS_PER_VU: 250,
+      RAMP: '30s',
+      HOLD: '60s',
+      PING_INTERVAL: '10s',
+      ECHO_INTERVAL: '10s',
+      MESSAGE_BYTES: 64,
+      WS_PATH: '/ws',
+      PROBE_URL: '',
+      PROBE_INTERVAL: '2s',
+      PROBE_METRICS: 'target_ws_open=ws_open_connections,target_rss_bytes=ws_rss_bytes',
+    },
+    smoke: { CONNECTIONS: 300, SOCKETS_PER_VU: 50, RAMP: '3s', HOLD: '5s', PING_INTERVAL: '1s', ECHO_INTERVAL: '1s', PROBE_INTERVAL: '1s' },
+  },
+  // Seed 002's server targets: 10,000+ connections, 50,000 msg/s of small (< 1 KB) messages,
+  // P99 < 10 ms, < 100 MB per 1,000 connections. Messages flow once every socket is open.
+  'ws-throughput': {
+    target: 'ws',
+    full: {
+      CONNECTIONS: 10_000,
+      SOCKETS_PER_VU: 250,
+      RATE: 50_000,
+      MESSAGE_BYTES: 256,
+      RAMP: '20s',
+      DURATION: '60s',
+      WS_PATH: '/ws',
+      PROBE_URL: '',
+      PROBE_INTERVAL: '2s',
+      PROBE_METRICS: 'target_ws_open=ws_open_connections,target_rss_bytes=ws_rss_bytes',
+    },
+    // 1,000 connections: with fewer, the runtime's own heap growth swamps RSS per connection.
+    smoke: { CONNECTIONS: 1_000, SOCKETS_PER_VU: 100, RATE: 2_000, RAMP: '3s', DURATION: '8s', PROBE_INTERVAL: '1s' },
+  },
 };
 
 export function scenarioEntry(scenario: string): ScenarioEntry {

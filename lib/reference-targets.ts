@@ -10,6 +10,7 @@ export const REFERENCE_TARGETS = {
   burst: { port: 8082, healthPath: '/healthz' },
   'slow-upstream': { port: 8083, healthPath: '/healthz' },
   'db-pool': { port: 8084, healthPath: '/healthz' },
+  ws: { port: 8085, healthPath: '/healthz' },
 } as const;
 
 export type TargetName = keyof typeof REFERENCE_TARGETS;

@@ -41,7 +41,7 @@ export async function checkReport(htmlPath: string, screenshot = htmlPath.replac
     page.on('request', (r) => /^(file|data|blob):/.test(r.url()) || errors.push(`request left the file: ${r.url()}`));
     await page.goto(pathToFileURL(resolve(htmlPath)).href, { waitUntil: 'load' });
     // uPlot draws on the next animation frames after load.
-    await page.waitForSelector('.uplot canvas', { timeout: 10_000 }).catch(() => {});
+    await page.waitForSelector('.uplot canvas', { timeout: 5_000 }).catch(() => {});
     await page.waitForTimeout(500);
     const found = await page.evaluate(
       ({ saturation, minPixels }) => {

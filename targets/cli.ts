@@ -1,11 +1,13 @@
 // `npm run targets -- [name...] [--mode <mode>] [--port <n>]`: starts reference targets in the
 // foreground (all of them on their default ports when no name is given) until SIGINT/SIGTERM.
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import closeWithGrace from 'close-with-grace';
 import { REFERENCE_TARGETS, TARGET_HOST, targetNames, type TargetName } from '../lib/reference-targets.ts';
 import { TARGETS } from './registry.ts';
 import { startBalancer } from './balancer.ts';
 import type { FlagValue, RunningTarget, TargetFlag, TargetModule } from './target.ts';
+import { runWsWorker } from './ws-worker.ts';
 
 const DEFAULT_GRACE_MS = 10_000;
 
@@ -144,4 +146,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// The ws target forks workers that run this same bundle: they serve, they do not parse a CLI.
+if (cluster.isWorker) runWsWorker();
+else await main();

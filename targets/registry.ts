@@ -5,5 +5,6 @@ import { dbPool } from './db-pool.ts';
 import { echo } from './echo.ts';
 import { slowUpstream } from './slow-upstream.ts';
 import type { TargetModule } from './target.ts';
+import { ws } from './ws.ts';
 
-export const TARGETS: Record<TargetName, TargetModule> = { echo, burst, 'slow-upstream': slowUpstream, 'db-pool': dbPool };
+export const TARGETS: Record<TargetName, TargetModule> = { echo, burst, 'slow-upstream': slowUpstream, 'db-pool': dbPool, ws };

@@ -69,5 +69,5 @@ function withoutSamples(html: string): string {
 test('npm run demo with an unknown scenario says which there are', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', 'nope'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /no scenario "nope"; scenarios: echo, keep-alive, burst, slow-upstream, db-pool/);
+  assert.match(r.stderr, /no scenario "nope"; scenarios: echo, keep-alive, burst, slow-upstream, db-pool, ws-hold, ws-throughput/);
 });

@@ -1,0 +1,22 @@
+// What the ws target's primary and its workers say to each other over the cluster's IPC channel.
+
+/** The environment variable that carries a worker's configuration (JSON). */
+export const WS_WORKER_ENV = 'FLOODGATE_WS_WORKER';
+
+export interface WsWorkerConfig {
+  index: number;
+  host: string;
+  port: number;
+  heartbeatMs: number;
+  dropPermille: number;
+  dropAfterMs: number;
+  echoDelayMs: number;
+  kbPerConnection: number;
+}
+
+export type WsMessage =
+  // worker → primary: /metrics was asked of this worker; the primary holds the aggregate.
+  | { type: 'metrics-request'; id: number }
+  | { type: 'metrics-response'; id: number; text?: string; error?: string }
+  // primary → worker: close every client with 1001, wait for them up to the deadline, exit.
+  | { type: 'shutdown'; deadlineMs: number };

@@ -1,0 +1,104 @@
+// The WebSocket echo target of seeds 001 and 002, as a node:cluster of workers: one process may
+// hold at most 20,000 open files here (a hard limit), so 100k connections need several. The
+// primary only hands out accepted sockets (round robin), serves nothing itself, aggregates the
+// workers' Prometheus metrics for /metrics, and on close tells every worker to send 1001.
+import cluster, { type Worker } from 'node:cluster';
+import { once } from 'node:events';
+import { AggregatorRegistry } from 'prom-client';
+import type { RunningTarget, TargetModule } from './target.ts';
+import { WS_WORKER_ENV, type WsMessage, type WsWorkerConfig } from './ws-protocol.ts';
+
+// Seed 001's 100k connections at about 12,500 per worker leave each one well under its 20,000
+// files, with room for the heartbeat's and the runtime's own.
+const DEFAULT_WORKERS = 8;
+
+export const ws: TargetModule = {
+  name: 'ws',
+  modes: ['healthy', 'degraded'],
+  describe: {
+    healthy: 'echoes every message at once, pings every heartbeat, holds nothing extra per connection',
+    degraded: 'drops 5% of connections mid-hold without a close frame, echoes 25 ms late and holds 256 KB per connection',
+  },
+  flags: {
+    workers: { describe: 'worker processes, each holding its share of the connections (1 to 64)', type: 'number', defaults: { healthy: DEFAULT_WORKERS, degraded: DEFAULT_WORKERS } },
+    'heartbeat-ms': { describe: 'ping every client this often and cut one that did not answer the last ping', type: 'number', defaults: { healthy: 30_000, degraded: 30_000 } },
+    'drop-permille': { describe: 'connections in 1000 cut (no close frame) after --drop-after-ms', type: 'number', defaults: { healthy: 0, degraded: 50 } },
+    'drop-after-ms': { describe: 'how long a connection picked for dropping lives', type: 'number', defaults: { healthy: 3_000, degraded: 3_000 } },
+    'echo-delay-ms': { describe: 'added delay before each echo', type: 'number', defaults: { healthy: 0, degraded: 25 } },
+    'kb-per-connection': { describe: 'memory held per open connection, in KB (a session object, a buffer)', type: 'number', defaults: { healthy: 0, degraded: 256 } },
+  },
+  async start({ mode, host, port, flags }) {
+    const workers = flags.workers as number;
+    if (workers < 1 || workers > 64) throw new Error(`--workers ${workers}: expected 1 to 64`);
+    return startCluster({ mode, host, port, workers, flags });
+  },
+};
+
+async function startCluster(o: { mode: string; host: string; port: number; workers: number; flags: Record<string, unknown> }): Promise<RunningTarget> {
+  const aggregator = new AggregatorRegistry();
+  // The workers run the same bundle; targets/cli.ts sees cluster.isWorker and runs ws-worker.ts.
+  cluster.setupPrimary({ args: [], silent: false });
+  let closing = false;
+
+  function fork(index: number): Worker {
+    const config: WsWorkerConfig = {
+      index,
+      host: o.host,
+      // Every worker asks for the same host and port, o.port included when it is 0: the primary
+      // keys its shared listening handle on them, so all get the one port the first bind chose.
+      port: o.port,
+      heartbeatMs: o.flags['heartbeat-ms'] as number,
+      dropPermille: o.flags['drop-permille'] as number,
+      dropAfterMs: o.flags['drop-after-ms'] as number,
+      echoDelayMs: o.flags['echo-delay-ms'] as number,
+      kbPerConnection: o.flags['kb-per-connection'] as number,
+    };
+    const worker = cluster.fork({ [WS_WORKER_ENV]: JSON.stringify(config) });
+    worker.on('message', (m: WsMessage) => {
+      if (m.type !== 'metrics-request') return;
+      aggregator.clusterMetrics().then(
+        (text) => worker.send({ type: 'metrics-response', id: m.id, text } satisfies WsMessage),
+        (err: unknown) => worker.send({ type: 'metrics-response', id: m.id, error: String(err) } satisfies WsMessage),
+      );
+    });
+    let served = false;
+    worker.once('listening', () => (served = true));
+    worker.on('exit', (code, signal) => {
+      // One that never listened failed at start (start() reports it); do not loop on it.
+      if (closing || !served) return;
+      // A lost worker takes its connections with it: say so, and put a fresh one in its place.
+      process.stderr.write(`floodgate target ws: worker ${index} exited (${signal ?? `code ${code}`}); its connections are gone; starting another\n`);
+      fork(index);
+    });
+    return worker;
+  }
+
+  // The first worker binds (port 0 picks one); the others share its port through the primary.
+  const first = fork(0);
+  const [address] = (await Promise.race([
+    once(first, 'listening'),
+    once(first, 'exit').then(([code]) => Promise.reject(new Error(`the first worker exited with ${code} before listening on ${o.host}:${o.port}`))),
+  ])) as [{ port: number }];
+  const rest = Array.from({ length: o.workers - 1 }, (_, i) => fork(i + 1));
+  await Promise.all(rest.map((w) => once(w, 'listening')));
+
+  return {
+    url: `http://${o.host}:${address.port}`,
+    port: address.port,
+    async close(deadlineMs: number) {
+      closing = true;
+      const all = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+      await Promise.all(
+        all.map(async (w) => {
+          if (w.isDead()) return;
+          const exited = once(w, 'exit');
+          w.send({ type: 'shutdown', deadlineMs } satisfies WsMessage);
+          // A worker that does not finish in time is killed: the deadline is the deadline.
+          const timer = setTimeout(() => w.process.kill('SIGKILL'), deadlineMs + 2_000);
+          await exited;
+          clearTimeout(timer);
+        }),
+      );
+    },
+  };
+}

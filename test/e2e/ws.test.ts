@@ -1,0 +1,62 @@
+// Red/green with real k6 and real WebSockets: ws-hold and ws-throughput pass against the healthy
+// ws target (a cluster of workers) and exit 99 against its degraded mode, on the gates that
+// mode breaks: connections cut mid-hold; late echoes and memory held per connection.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTarget } from '../../scripts/target-process.ts';
+import { dist, runK6, type K6Result } from '../helpers/k6.ts';
+
+async function against(scenario: string, mode: string, env: Record<string, string> = {}): Promise<K6Result> {
+  const t = await startTarget('ws', ['--mode', mode, '--workers', '2']);
+  try {
+    return await runK6(dist(scenario), { PROFILE: 'smoke', BASE_URL: t.url, ...env });
+  } finally {
+    await t.stop();
+  }
+}
+
+type Values = Record<string, number>;
+const k6Values = (r: K6Result, metric: string) => (r.report as unknown as { k6: Record<string, { values: Values }> }).k6[metric]!.values;
+
+test('ws-hold, healthy: 300 sockets over 6 VUs all open, held with pings and echoes, closed cleanly (exit 0)', async () => {
+  const r = await against('ws-hold', 'healthy');
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, []);
+  assert.equal(k6Values(r, 'ws_established').passes, 300);
+  assert.equal(k6Values(r, 'ws_unexpected_closes').count, 0);
+  assert.equal(k6Values(r, 'target_ws_open').max, 300, 'the target counted every connection open at once');
+  assert.ok(k6Values(r, 'ws_ping_rtt').count! >= 300, 'every socket pinged');
+  assert.ok(k6Values(r, 'ws_echo_ok').passes! >= 300 * 4, 'every socket echoed about once a second');
+});
+
+test('ws-hold, degraded: connections cut mid-hold fail the hold (exit 99 on ws_unexpected_closes)', async () => {
+  const r = await against('ws-hold', 'degraded');
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, ['ws_unexpected_closes']);
+  const cut = k6Values(r, 'ws_unexpected_closes').count!;
+  assert.ok(cut >= 3 && cut <= 40, `${cut} of 300 cut at 5 %`);
+});
+
+test('ws-hold: a refused handshake is named (conn_refused) and fails the established gate', async () => {
+  const r = await runK6(dist('ws-hold'), { PROFILE: 'smoke', CONNECTIONS: '20', SOCKETS_PER_VU: '10', HOLD: '1s', BASE_URL: 'http://127.0.0.1:9', SKIP_PREFLIGHT: 'true' });
+  assert.equal(r.code, 99, r.stderr);
+  assert.ok(r.report!.failedThresholds.includes('ws_established'), r.report!.failedThresholds.join());
+  assert.equal(r.report!.failureModes['conn_refused'], 20);
+});
+
+test('ws-throughput, healthy: 1,000 sockets, 2,000 msg/s, echo p99 under 10 ms, memory per 1,000 connections under 100 MB (exit 0)', async () => {
+  const r = await against('ws-throughput', 'healthy');
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, []);
+  assert.ok(k6Values(r, 'ws_echo_rtt').count! >= 2_000 * 8 * 0.9, `${k6Values(r, 'ws_echo_rtt').count} echoes timed`);
+  assert.ok(k6Values(r, 'target_rss_per_1000_connections_bytes').count! > 0, 'memory per connection was measured');
+});
+
+test('ws-throughput, degraded: late echoes and 256 KB per connection fail latency and memory (exit 99)', async () => {
+  const r = await against('ws-throughput', 'degraded', { RATE: '500' });
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  for (const gate of ['ws_echo_rtt', 'target_rss_per_1000_connections_bytes']) {
+    assert.ok(r.report!.failedThresholds.includes(gate), `${gate} in ${r.report!.failedThresholds}`);
+  }
+  assert.ok(k6Values(r, 'target_rss_per_1000_connections_bytes').max! > 200 * 1024 * 1024, 'about 256 MB per 1,000');
+});
