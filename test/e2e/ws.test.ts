@@ -1,10 +1,14 @@
 // Red/green with real k6 and real WebSockets: ws-hold and ws-throughput pass against the healthy
 // ws target (a cluster of workers) and exit 99 against its degraded mode, on the gates that
-// mode breaks: connections cut mid-hold; late echoes and memory held per connection.
+// mode breaks: connections cut mid-hold; late echoes and memory held per connection. The same
+// test split over two k6 processes (npm run fanout) merges into one verdict.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { startTarget } from '../../scripts/target-process.ts';
-import { dist, runK6, type K6Result } from '../helpers/k6.ts';
+import { dist, repoRoot, runK6, type K6Result } from '../helpers/k6.ts';
 
 async function against(scenario: string, mode: string, env: Record<string, string> = {}): Promise<K6Result> {
   const t = await startTarget('ws', ['--mode', mode, '--workers', '2']);
@@ -59,4 +63,77 @@ test('ws-throughput, degraded: late echoes and 256 KB per connection fail latenc
     assert.ok(r.report!.failedThresholds.includes(gate), `${gate} in ${r.report!.failedThresholds}`);
   }
   assert.ok(k6Values(r, 'target_rss_per_1000_connections_bytes').max! > 200 * 1024 * 1024, 'about 256 MB per 1,000');
+});
+
+/** `npm run fanout -- <scenario> --procs N ...` as a user runs it (the script, not its parts). */
+function fanout(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/fanout.ts', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+interface MergedFile {
+  verdict: string;
+  failedThresholds: string[];
+  parts: number[];
+  k6: Record<string, { values: Values }>;
+}
+
+async function fanoutAgainst(mode: string, extra: string[] = []): Promise<{ code: number | null; out: string; merged: MergedFile; dir: string }> {
+  const t = await startTarget('ws', ['--mode', mode, '--workers', '2']);
+  try {
+    const r = await fanout(['ws-hold', '--procs', '2', '-e', 'PROFILE=smoke', '-e', `BASE_URL=${t.url}`, ...extra]);
+    const file = /(results\/\S+-fanout)\/ws-hold-merged\.json/.exec(r.stdout);
+    assert.ok(file, r.stdout + r.stderr);
+    const merged = JSON.parse(readFileSync(join(repoRoot, file[0]), 'utf8')) as MergedFile;
+    return { code: r.code, out: r.stdout + r.stderr, merged, dir: join(repoRoot, file[1]!) };
+  } finally {
+    await t.stop();
+  }
+}
+
+test('fanout: ws-hold split over 2 k6 processes, each from its own source address, merges into one passing result', async () => {
+  const r = await fanoutAgainst('healthy');
+  try {
+    assert.equal(r.code, 0, r.out);
+    assert.deepEqual(r.merged.parts, [0, 0]);
+    assert.equal(r.merged.verdict, 'pass');
+    // The parts' counts add up to the whole test: each held its half of the 300.
+    assert.equal(r.merged.k6.ws_established!.values.passes, 300);
+    const halves = [1, 2].map((i) => {
+      const dir = join(r.dir, `part-${i}`);
+      const json = readdirSync(dir).find((f) => f.endsWith('.json'))!;
+      return (JSON.parse(readFileSync(join(dir, json), 'utf8')) as MergedFile).k6.ws_established!.values.passes;
+    });
+    assert.deepEqual(halves, [150, 150]);
+    assert.match(r.out, /ws-hold over 2 k6 processes from 127\.0\.0\.11\.\.127\.0\.0\.12/);
+    assert.match(r.out, /PASSED: all \d+ thresholds met/);
+  } finally {
+    rmSync(r.dir, { recursive: true });
+  }
+});
+
+test('fanout: against the degraded target the merged verdict fails and the exit code is 99, naming the gate', async () => {
+  const r = await fanoutAgainst('degraded');
+  try {
+    assert.equal(r.code, 99, r.out);
+    assert.equal(r.merged.verdict, 'fail');
+    assert.deepEqual(r.merged.failedThresholds, ['ws_unexpected_closes']);
+    assert.ok(r.merged.k6.ws_unexpected_closes!.values.count! >= 3);
+    assert.match(r.out, /✗ ws_unexpected_closes/);
+  } finally {
+    rmSync(r.dir, { recursive: true });
+  }
+});
+
+test('fanout: bad arguments say what is allowed, and nothing runs', async () => {
+  const r = await fanout(['ws-hold', '--procs', '0']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--procs 0: expected a whole number from 1 to 64/);
+  assert.match(r.stderr, /usage: npm run fanout -- <scenario> --procs N/);
 });

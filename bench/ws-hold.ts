@@ -1,0 +1,144 @@
+// How many WebSocket connections this machine holds for HOLD seconds with none cut, k6 and the
+// target both on it (seed 001's question: it stalled near 51,000). For each count asked (default
+// 100,000; stretch 200,000): the ws target with enough workers, `npm run fanout -- ws-hold` with
+// enough k6 processes (each process may hold at most 20,000 files here), and while it runs, the
+// RSS of every k6 process and every target process, sampled from /proc. Writes
+// bench/results/ws-hold.json: per count, whether it held, ramp time, and RSS per connection of
+// k6 and of the target side by side.
+//   npm run bench:ws -- [connections,...]        e.g. npm run bench:ws -- 100000,200000
+// Env: BENCH_HOLD (default 60s), BENCH_PER_PROC (connections per k6 process and per target
+// worker, default 12500), BENCH_RAMP_PER_SECOND (default 1000).
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { K6_VERSION } from '../scripts/k6-setup.mjs';
+import { repoRoot } from '../scripts/paths.mjs';
+import { startTarget } from '../scripts/target-process.ts';
+
+const counts = (process.argv[2] ?? '100000').split(',').map(Number);
+const HOLD = process.env.BENCH_HOLD ?? '60s';
+const PER_PROC = Number(process.env.BENCH_PER_PROC ?? 12_500);
+const RAMP_PER_SECOND = Number(process.env.BENCH_RAMP_PER_SECOND ?? 1_000);
+const SOCKETS_PER_VU = 500;
+const SAMPLE_MS = 1_000;
+
+/** RSS in bytes of each process whose command line matches, from /proc (no ps parsing). */
+function rssOf(match: (cmd: string) => boolean): number[] {
+  const out: number[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (!match(cmd)) continue;
+      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      if (kb) out.push(Number(kb) * 1024);
+    } catch {
+      // the process ended between listing and reading
+    }
+  }
+  return out;
+}
+
+interface Result {
+  connections: number;
+  k6Processes: number;
+  targetWorkers: number;
+  held: boolean;
+  exitCode: number;
+  established: number | null;
+  unexpectedCloses: number | null;
+  failureModes: Record<string, number>;
+  /** Seconds from the start until the target counted every connection open. */
+  rampSeconds: number | null;
+  peakOpenAtTarget: number;
+  k6RssPeakBytes: number;
+  targetRssPeakBytes: number;
+  k6RssPerConnectionBytes: number;
+  targetRssPerConnectionBytes: number;
+  /** k6 per connection / target per connection. */
+  k6ToTargetRatio: number;
+}
+
+async function measure(connections: number): Promise<Result> {
+  const procs = Math.ceil(connections / PER_PROC);
+  const workers = procs;
+  const rampSeconds = Math.ceil(connections / RAMP_PER_SECOND);
+  const target = await startTarget('ws', ['--workers', String(workers)]);
+  process.stdout.write(`ws-hold bench: ${connections} connections, ${procs} k6 processes, ${workers} target workers, ramp ${rampSeconds}s, hold ${HOLD}\n`);
+  const started = Date.now();
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'scripts/fanout.ts',
+      'ws-hold',
+      '--procs',
+      String(procs),
+      ...['-e', `BASE_URL=${target.url}`, '-e', `CONNECTIONS=${connections}`, '-e', `SOCKETS_PER_VU=${SOCKETS_PER_VU}`],
+      ...['-e', `RAMP=${rampSeconds}s`, '-e', `HOLD=${HOLD}`, '-e', 'PING_INTERVAL=20s', '-e', 'ECHO_INTERVAL=20s', '-e', 'PROBE_INTERVAL=5s'],
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  let k6Peak = 0;
+  let targetPeak = 0;
+  let openPeak = 0;
+  let rampDone: number | null = null;
+  const sampler = setInterval(async () => {
+    k6Peak = Math.max(k6Peak, rssOf((c) => /\bk6 run\b/.test(c) && c.includes('ws-hold.js')).reduce((a, b) => a + b, 0));
+    // The primary and its workers: the workers run the same bundle with no arguments after it.
+    const tree = rssOf((c) => c.includes('dist/targets.mjs') && (c.includes(` ws `) || c.trimEnd().endsWith('dist/targets.mjs')));
+    targetPeak = Math.max(targetPeak, tree.reduce((a, b) => a + b, 0));
+    try {
+      const open = await target.metric('ws_open_connections');
+      openPeak = Math.max(openPeak, open);
+      if (rampDone === null && open >= connections) rampDone = (Date.now() - started) / 1000;
+    } catch {
+      // the target is busy; the next sample will do
+    }
+  }, SAMPLE_MS);
+  const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
+  clearInterval(sampler);
+  await target.stop();
+  const mergedFile = /(\S+-merged\.json)/.exec(out)?.[1];
+  const merged = mergedFile ? (JSON.parse(readFileSync(join(repoRoot, mergedFile), 'utf8')) as { failureModes: Record<string, number>; k6: Record<string, { values: Record<string, number> }> }) : undefined;
+  const established = merged?.k6.ws_established?.values.passes ?? null;
+  const unexpected = merged?.k6.ws_unexpected_closes?.values.count ?? null;
+  const failureModes = Object.fromEntries(Object.entries(merged?.failureModes ?? {}).filter(([, n]) => n > 0));
+  const k6Per = k6Peak / connections;
+  const targetPer = targetPeak / connections;
+  return {
+    connections,
+    k6Processes: procs,
+    targetWorkers: workers,
+    held: code === 0 && established === connections && unexpected === 0,
+    exitCode: code,
+    established,
+    unexpectedCloses: unexpected,
+    failureModes,
+    rampSeconds: rampDone,
+    peakOpenAtTarget: openPeak,
+    k6RssPeakBytes: k6Peak,
+    targetRssPeakBytes: targetPeak,
+    k6RssPerConnectionBytes: Math.round(k6Per),
+    targetRssPerConnectionBytes: Math.round(targetPer),
+    k6ToTargetRatio: Number((k6Per / targetPer).toFixed(2)),
+  };
+}
+
+const results: Result[] = [];
+for (const c of counts) {
+  const r = await measure(c);
+  results.push(r);
+  process.stdout.write(
+    `  ${r.held ? 'held' : 'NOT held'}: ${r.established ?? '?'} established, ${r.unexpectedCloses ?? '?'} cut, ramp ${r.rampSeconds ?? '?'}s; ` +
+      `k6 ${(r.k6RssPerConnectionBytes / 1024).toFixed(1)} KiB/conn, target ${(r.targetRssPerConnectionBytes / 1024).toFixed(1)} KiB/conn (k6/target ${r.k6ToTargetRatio})\n`,
+  );
+}
+const dir = join(repoRoot, 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, 'ws-hold.json');
+const most = Math.max(0, ...results.filter((r) => r.held).map((r) => r.connections));
+writeFileSync(file, JSON.stringify({ k6: K6_VERSION, hold: HOLD, goal: 100_000, stretch: 200_000, mostHeld: most, at: new Date().toISOString(), results }, null, 2) + '\n');
+process.stdout.write(`most connections held ${HOLD} with none cut: ${most}; written to bench/results/ws-hold.json\n`);
