@@ -70,6 +70,8 @@ test('every panel query of every dashboard returns data, once each scenario has 
     await streamed('keep-alive', 'echo', [], { STAGES: '1s:3,2s:3' });
     await streamed('burst', 'burst', [], { USERS: '10', DURATION: '4s' });
     await streamed('slow-upstream', 'slow-upstream', ['--upstream-min-ms', '200', '--upstream-max-ms', '300'], { USERS: '5', DURATION: '10s', OUTAGE_AT: '3s', OUTAGE_FOR: '2s', RECOVERY: '2s' });
+    await streamed('ws-throughput', 'ws', ['--workers', '2'], { CONNECTIONS: '200', SOCKETS_PER_VU: '50', RATE: '400', RAMP: '1s', DURATION: '3s' });
+    await streamed('ws-hold', 'ws', ['--workers', '2'], { CONNECTIONS: '50', SOCKETS_PER_VU: '25', RAMP: '1s', HOLD: '3s' });
     await streamed('db-pool', 'db-pool', ['--schema', schema, '--pool-size', '5', '--hold-ms', '500'], { OVERLOAD_STAGES: '1s:40,3s:40', RECOVERY_FOR: '4s' });
   } finally {
     await dropSchema(pg, schema);
