@@ -7,7 +7,9 @@
 // k6 and of the target side by side.
 //   npm run bench:ws -- [connections,...]        e.g. npm run bench:ws -- 100000,200000
 // Env: BENCH_HOLD (default 60s), BENCH_PER_PROC (connections per k6 process and per target
-// worker, default 12500), BENCH_RAMP_PER_SECOND (default 1000).
+// worker, default 12500), BENCH_RAMP_PER_SECOND (default 300), BENCH_KEEPALIVE (each socket's
+// ping and echo interval, default 60s). On 2 cores the ramp is CPU-bound: every handshake costs
+// k6 and the target CPU, and a faster ramp overflows the target's accept queue.
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,9 +20,18 @@ import { startTarget } from '../scripts/target-process.ts';
 const counts = (process.argv[2] ?? '100000').split(',').map(Number);
 const HOLD = process.env.BENCH_HOLD ?? '60s';
 const PER_PROC = Number(process.env.BENCH_PER_PROC ?? 12_500);
-const RAMP_PER_SECOND = Number(process.env.BENCH_RAMP_PER_SECOND ?? 1_000);
+const RAMP_PER_SECOND = Number(process.env.BENCH_RAMP_PER_SECOND ?? 300);
+const KEEPALIVE = process.env.BENCH_KEEPALIVE ?? '60s';
 const SOCKETS_PER_VU = 500;
 const SAMPLE_MS = 1_000;
+
+/** Connections the kernel dropped because a listen queue was full, since boot (nstat's TcpExtListenOverflows). */
+function listenOverflows(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const names = lines[0]!.split(/\s+/);
+  const values = lines[1]!.split(/\s+/);
+  return Number(values[names.indexOf('ListenOverflows')] ?? 0);
+}
 
 /** RSS in bytes of each process whose command line matches, from /proc (no ps parsing). */
 function rssOf(match: (cmd: string) => boolean): number[] {
@@ -56,6 +67,10 @@ interface Result {
   targetRssPerConnectionBytes: number;
   /** k6 per connection / target per connection. */
   k6ToTargetRatio: number;
+  /** Connections dropped at the target's full accept queue during the run: the ramp outran it. */
+  listenOverflows: number;
+  /** The most one target worker held at once (each may hold at most the per-process file limit). */
+  maxPerWorker: number;
 }
 
 async function measure(connections: number): Promise<Result> {
@@ -64,6 +79,8 @@ async function measure(connections: number): Promise<Result> {
   const rampSeconds = Math.ceil(connections / RAMP_PER_SECOND);
   const target = await startTarget('ws', ['--workers', String(workers)]);
   process.stdout.write(`ws-hold bench: ${connections} connections, ${procs} k6 processes, ${workers} target workers, ramp ${rampSeconds}s, hold ${HOLD}\n`);
+  const overflowsBefore = listenOverflows();
+  let maxPerWorker = 0;
   const started = Date.now();
   const child = spawn(
     process.execPath,
@@ -75,7 +92,7 @@ async function measure(connections: number): Promise<Result> {
       '--procs',
       String(procs),
       ...['-e', `BASE_URL=${target.url}`, '-e', `CONNECTIONS=${connections}`, '-e', `SOCKETS_PER_VU=${SOCKETS_PER_VU}`],
-      ...['-e', `RAMP=${rampSeconds}s`, '-e', `HOLD=${HOLD}`, '-e', 'PING_INTERVAL=20s', '-e', 'ECHO_INTERVAL=20s', '-e', 'PROBE_INTERVAL=5s'],
+      ...['-e', `RAMP=${rampSeconds}s`, '-e', `HOLD=${HOLD}`, '-e', `PING_INTERVAL=${KEEPALIVE}`, '-e', `ECHO_INTERVAL=${KEEPALIVE}`, '-e', 'PROBE_INTERVAL=5s'],
     ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -91,7 +108,9 @@ async function measure(connections: number): Promise<Result> {
     const tree = rssOf((c) => c.includes('dist/targets.mjs') && (c.includes(` ws `) || c.trimEnd().endsWith('dist/targets.mjs')));
     targetPeak = Math.max(targetPeak, tree.reduce((a, b) => a + b, 0));
     try {
-      const open = await target.metric('ws_open_connections');
+      const text = await (await fetch(`${target.url}/metrics`, { signal: AbortSignal.timeout(SAMPLE_MS * 3) })).text();
+      for (const m of text.matchAll(/^ws_open_connections\{[^}]*\} (\d+)/gm)) maxPerWorker = Math.max(maxPerWorker, Number(m[1]));
+      const open = [...text.matchAll(/^ws_open_connections\{[^}]*\} (\d+)/gm)].reduce((s, m) => s + Number(m[1]), 0);
       openPeak = Math.max(openPeak, open);
       if (rampDone === null && open >= connections) rampDone = (Date.now() - started) / 1000;
     } catch {
@@ -124,6 +143,8 @@ async function measure(connections: number): Promise<Result> {
     k6RssPerConnectionBytes: Math.round(k6Per),
     targetRssPerConnectionBytes: Math.round(targetPer),
     k6ToTargetRatio: Number((k6Per / targetPer).toFixed(2)),
+    listenOverflows: listenOverflows() - overflowsBefore,
+    maxPerWorker,
   };
 }
 
@@ -133,7 +154,8 @@ for (const c of counts) {
   results.push(r);
   process.stdout.write(
     `  ${r.held ? 'held' : 'NOT held'}: ${r.established ?? '?'} established, ${r.unexpectedCloses ?? '?'} cut, ramp ${r.rampSeconds ?? '?'}s; ` +
-      `k6 ${(r.k6RssPerConnectionBytes / 1024).toFixed(1)} KiB/conn, target ${(r.targetRssPerConnectionBytes / 1024).toFixed(1)} KiB/conn (k6/target ${r.k6ToTargetRatio})\n`,
+      `k6 ${(r.k6RssPerConnectionBytes / 1024).toFixed(1)} KiB/conn, target ${(r.targetRssPerConnectionBytes / 1024).toFixed(1)} KiB/conn (k6/target ${r.k6ToTargetRatio}); ` +
+      `${r.listenOverflows} dropped at a full accept queue; at most ${r.maxPerWorker} on one worker\n`,
   );
 }
 const dir = join(repoRoot, 'bench', 'results');

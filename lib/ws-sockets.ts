@@ -23,7 +23,7 @@ export const wsSendLag = new Trend('ws_send_lag', true);
 
 // How long the close waits for echoes already sent: far above any healthy round trip.
 const ECHO_DRAIN_MS = 1_000;
-const CONNECTING = 0;
+const CONNECTING = 0; // k6/websockets readyState values, as in browsers
 const OPEN = 1;
 
 export interface SocketPlan {
@@ -97,6 +97,7 @@ function openSocket(plan: SocketPlan, g: number, closing: () => boolean): OpenSo
   ws.onopen = () => {
     opened = true;
     wsEstablished.add(true);
+    if (closeWhenOpen) return sendClose();
     if (plan.pingEveryMs > 0) {
       pinging = setInterval(() => {
         if (ws.readyState !== OPEN) return;
@@ -159,8 +160,12 @@ function openSocket(plan: SocketPlan, g: number, closing: () => boolean): OpenSo
     if (opened && !closing()) wsUnexpectedCloses.add(1);
   };
   let draining = false;
+  let closeWhenOpen = false;
   const sendClose = () => {
-    if (ws.readyState === CONNECTING || ws.readyState === OPEN) ws.close(1000, 'test over');
+    // Not close() while CONNECTING: in k6 v2.2.0 it blocks the VU until the handshake ends, and
+    // forever if it fails (the close frame waits on a channel no writer will ever read).
+    if (ws.readyState === CONNECTING) closeWhenOpen = true;
+    else if (ws.readyState === OPEN) ws.close(1000, 'test over');
   };
   return {
     close() {

@@ -12,6 +12,7 @@ import { WS_WORKER_ENV, type WsMessage, type WsWorkerConfig } from './ws-protoco
 // server buffer megabytes.
 const MAX_MESSAGE_BYTES = 65_536;
 const METRICS_TIMEOUT_MS = 5_000;
+const ACCEPT_BACKLOG = 65_535;
 
 export function runWsWorker(): void {
   const c = JSON.parse(process.env[WS_WORKER_ENV] ?? '{}') as WsWorkerConfig;
@@ -21,7 +22,10 @@ export function runWsWorker(): void {
   // The primary's AggregatorRegistry asks every worker's registries over IPC.
   new AggregatorRegistry();
   AggregatorRegistry.setRegistries([registry]);
-  const open = new Gauge({ name: 'ws_open_connections', help: 'WebSocket connections open now (summed over workers).', registers: [registry] });
+  // By worker, so an uneven spread shows (each worker may hold at most the per-process file limit).
+  const openGauge = new Gauge({ name: 'ws_open_connections', help: 'WebSocket connections open now, by worker (sum them for the total).', labelNames: ['worker'], registers: [registry] });
+  const open = openGauge.labels({ worker: String(c.index) });
+  open.set(0);
   const opened = new Counter({ name: 'ws_connections_total', help: 'WebSocket connections accepted.', registers: [registry] });
   const closed = new Counter({
     name: 'ws_closed_connections_total',
@@ -172,5 +176,7 @@ export function runWsWorker(): void {
   process.on('SIGTERM', () => {});
   process.on('disconnect', () => void shutdown(2_000));
 
-  server.listen(c.port, c.host);
+  // A deep accept queue (Node's default is 511; the kernel caps it at net.core.somaxconn): a ramp
+  // arrives in bursts when the machine is busy, and a full queue drops handshakes.
+  server.listen({ port: c.port, host: c.host, backlog: ACCEPT_BACKLOG });
 }

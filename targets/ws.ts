@@ -2,6 +2,9 @@
 // hold at most 20,000 open files here (a hard limit), so 100k connections need several. The
 // primary only hands out accepted sockets (round robin), serves nothing itself, aggregates the
 // workers' Prometheus metrics for /metrics, and on close tells every worker to send 1001.
+// By default the workers accept from the shared socket themselves (--balance kernel): measured
+// here, the primary handing out every connection (round-robin) fell behind at about 48,000
+// connections ramping at 500/s, the kernel spread at about 74,000 (bench/ws-hold.ts).
 import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
 import { AggregatorRegistry } from 'prom-client';
@@ -25,11 +28,19 @@ export const ws: TargetModule = {
     'drop-permille': { describe: 'connections in 1000 cut (no close frame) after --drop-after-ms', type: 'number', defaults: { healthy: 0, degraded: 50 } },
     'drop-after-ms': { describe: 'how long a connection picked for dropping lives', type: 'number', defaults: { healthy: 3_000, degraded: 3_000 } },
     'echo-delay-ms': { describe: 'added delay before each echo', type: 'number', defaults: { healthy: 0, degraded: 25 } },
+    balance: {
+      describe: 'who spreads new connections over the workers: kernel (workers accept from the shared socket themselves) or round-robin (the primary accepts and hands each over; even, but one process accepts for all and falls behind first)',
+      type: 'string',
+      choices: ['kernel', 'round-robin'],
+      defaults: { healthy: 'kernel', degraded: 'kernel' },
+    },
     'kb-per-connection': { describe: 'memory held per open connection, in KB (a session object, a buffer)', type: 'number', defaults: { healthy: 0, degraded: 256 } },
   },
   async start({ mode, host, port, flags }) {
     const workers = flags.workers as number;
     if (workers < 1 || workers > 64) throw new Error(`--workers ${workers}: expected 1 to 64`);
+    // Before the first fork: the policy is fixed when the primary's listening handle is made.
+    cluster.schedulingPolicy = flags.balance === 'round-robin' ? cluster.SCHED_RR : cluster.SCHED_NONE;
     return startCluster({ mode, host, port, workers, flags });
   },
 };

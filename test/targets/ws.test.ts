@@ -9,7 +9,8 @@ import { startTarget, type TargetProcess } from '../../scripts/target-process.ts
 
 let healthy: TargetProcess;
 before(async () => {
-  healthy = await startTarget('ws', ['--workers', '3']);
+  // Round robin here, so every worker gets some; the e2e tests run the default (kernel).
+  healthy = await startTarget('ws', ['--workers', '3', '--balance', 'round-robin']);
 });
 after(async () => {
   await healthy.stop();
@@ -46,6 +47,10 @@ test('connections spread over the workers, and /metrics sums them (open connecti
   await Promise.all(sockets.map((ws) => new Promise((resolve) => (ws.once('message', resolve), ws.send('x')))));
   assert.equal(await healthy.metric('ws_open_connections'), 30);
   const text = await (await fetch(`${healthy.url}/metrics`)).text();
+  const openPerWorker = [...text.matchAll(/^ws_open_connections\{worker="(\d+)"[^}]*\} (\d+)/gm)].map((m) => Number(m[2]));
+  assert.equal(openPerWorker.length, 3);
+  // Node's round robin hands a connection to the next idle worker: near, not exactly, a third each.
+  assert.ok(openPerWorker.every((n) => n >= 3), `each worker holds some: ${openPerWorker}`);
   const perWorker = [...text.matchAll(/^ws_worker_rss_bytes\{worker="(\d+)"[^}]*\} (\d+)/gm)];
   assert.deepEqual(perWorker.map((m) => m[1]).sort(), ['0', '1', '2'], 'one RSS line per worker');
   const total = await healthy.metric('ws_rss_bytes');
