@@ -2,8 +2,8 @@
 // one: counters summed, rates re-derived from their summed passes and fails, trends combined
 // (count, min, max and avg exactly; percentiles only as an upper bound: the largest of the
 // parts' percentiles, since no part has more than the share above its own), gauges summed.
-// A threshold fails if any part failed it, or if the merged number crosses it where that number
-// is exact (for a percentile, the bound only informs). Pure: unit-tested in Node.
+// A threshold fails if any part that sampled the metric failed it, or if the merged number
+// crosses it where that number is exact (for a percentile, the bound only informs). Pure: unit-tested in Node.
 import { parseExpression } from './thresholds.ts';
 import type { SummaryData, SummaryMetric } from './summary.ts';
 
@@ -67,6 +67,12 @@ function mergeMetric(parts: SummaryMetric[]): SummaryMetric {
   return { type: first.type, contains: first.contains, values };
 }
 
+function sampled(m: SummaryMetric): boolean {
+  if (m.type === 'rate') return (m.values.passes ?? 0) + (m.values.fails ?? 0) > 0;
+  if (m.type === 'trend') return (m.values.count ?? 1) > 0;
+  return true;
+}
+
 function holds(value: number, op: string, bound: number): boolean {
   switch (op) {
     case '<':
@@ -94,7 +100,9 @@ export function mergeSummaries(parts: PartSummary[]): Merged {
     const rules = new Set(present.flatMap((m) => Object.keys(m.thresholds ?? {})));
     if (rules.size > 0) merged.thresholds = {};
     for (const expression of rules) {
-      const partsOk = present.every((m) => m.thresholds?.[expression]?.ok !== false);
+      // A part that got no samples of a Rate or Trend (fewer VUs than parts, say) was judged on
+      // zeros by k6: its verdict on that metric says nothing.
+      const partsOk = present.filter(sampled).every((m) => m.thresholds?.[expression]?.ok !== false);
       const parsed = parseExpression(expression);
       const exact = parsed !== undefined && (merged.type !== 'trend' || EXACT_TREND_STATS.has(parsed.stat)) && merged.type !== 'gauge';
       const value = parsed ? merged.values[parsed.stat] : undefined;
@@ -107,7 +115,9 @@ export function mergeSummaries(parts: PartSummary[]): Merged {
     metrics[name] = merged;
   }
   const brokenParts = parts.map((p, i) => (p.code === 0 || p.code === 99 ? -1 : i)).filter((i) => i >= 0);
-  const crossed = thresholds.some((t) => !t.ok) || parts.some((p) => p.code === 99);
+  // From the thresholds, not the parts' exit codes: those include verdicts on metrics a part
+  // never sampled.
+  const crossed = thresholds.some((t) => !t.ok);
   const code = brokenParts.length > 0 ? parts[brokenParts[0]!]!.code : crossed ? 99 : 0;
   const durationMs = Math.max(0, ...parts.map((p) => p.durationSeconds)) * 1000;
   return { data: { metrics, state: { testRunDurationMs: durationMs } }, thresholds, brokenParts, code };

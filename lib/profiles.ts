@@ -147,7 +147,7 @@ export const SCENARIOS: Record<string, ScenarioEntry> = {
       PROBE_METRICS: 'target_ws_open=ws_open_connections,target_rss_bytes=ws_rss_bytes',
     },
     // 1,000 connections: with fewer, the runtime's own heap growth swamps RSS per connection.
-    smoke: { CONNECTIONS: 1_000, SOCKETS_PER_VU: 100, RATE: 2_000, RAMP: '3s', DURATION: '8s', PROBE_INTERVAL: '1s' },
+    smoke: { CONNECTIONS: 1_000, SOCKETS_PER_VU: 100, RATE: 1_000, RAMP: '3s', DURATION: '8s', PROBE_INTERVAL: '1s' },
   },
 };
 

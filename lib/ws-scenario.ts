@@ -1,10 +1,13 @@
 // What ws-hold and ws-throughput share: their knobs, the probe of the ws target (connections
-// open as it counts them, its RSS and RSS per 1,000 connections), and the per-vu-iterations
-// scenario that holds the sockets.
-import type { Scenario } from 'k6/options';
-import { duration, httpPath, int } from './options.ts';
+// open as it counts them, its RSS and RSS per 1,000 connections), the per-vu-iterations scenario
+// that holds the sockets, and the exports k6 runs. A scenario file says only how its sockets
+// behave (SocketPlan) and which figures it shows.
+import { Counter } from 'k6/metrics';
+import type { Options, Scenario } from 'k6/options';
+import { duration, durationSeconds, httpPath, int } from './options.ts';
 import { PROBE_KNOBS, targetProbe } from './probe.ts';
-import type { SocketPlan } from './ws-sockets.ts';
+import type { Figure, SummaryData } from './summary.ts';
+import { holdSlot, type SocketPlan } from './ws-sockets.ts';
 
 export const WS_KNOBS = {
   CONNECTIONS: int(1, 1_000_000),
@@ -16,42 +19,83 @@ export const WS_KNOBS = {
   ...PROBE_KNOBS,
 };
 
-// Below this many connections RSS per connection is mostly the process's own baseline noise.
-const MIN_CONNECTIONS_FOR_PER_CONNECTION = 100;
+// RSS per connection is read once (nearly) all connections are open: early in the ramp the
+// runtime's own heap growth over a few connections would dominate it.
+const PER_CONNECTION_FROM = 0.95;
 
-/** ws://host:port/path from the scenario's http(s) BASE_URL: the preflight and probe stay HTTP. */
-export function wsUrl(baseUrl: string, path: string): string {
-  return baseUrl.replace(/^http/, 'ws') + path;
+/** The knob values every WebSocket scenario has (WS_KNOBS, read). */
+interface WsKnobValues {
+  CONNECTIONS: number;
+  SOCKETS_PER_VU: number;
+  RAMP: string;
+  MESSAGE_BYTES: number;
+  WS_PATH: string;
+  PROBE_URL: string;
+  PROBE_INTERVAL: string;
+  PROBE_METRICS: NonNullable<ReturnType<typeof PROBE_KNOBS.PROBE_METRICS.parse>>;
 }
 
-/** The probe of the ws target, with RSS growth per 1,000 open connections derived from it. */
-export function wsProbe(k: { PROBE_URL: string; PROBE_INTERVAL: string; PROBE_METRICS: ReturnType<typeof PROBE_KNOBS.PROBE_METRICS.parse> & object }, baseUrl: string, seconds: number) {
-  return targetProbe({
-    url: k.PROBE_URL || `${baseUrl}/metrics`,
+/** What defineScenario hands back, as far as a WebSocket scenario uses it. */
+interface DefinedScenario {
+  baseUrl: string;
+  knobs: WsKnobValues;
+  options(own: Options, extra: { figures?: Figure[] }): Options;
+  setup(): void;
+  handleSummary(data: SummaryData): Record<string, string>;
+}
+
+/** The plan's common part: where, how many, and the ramp, from the knobs. */
+export function basePlan(run: DefinedScenario): Pick<SocketPlan, 'url' | 'connections' | 'slots' | 'rampMs' | 'messageBytes'> {
+  const k = run.knobs;
+  return {
+    // ws://host:port/path from the http(s) BASE_URL: the preflight and the probe stay HTTP.
+    url: run.baseUrl.replace(/^http/, 'ws') + k.WS_PATH,
+    connections: k.CONNECTIONS,
+    slots: Math.ceil(k.CONNECTIONS / k.SOCKETS_PER_VU),
+    rampMs: durationSeconds(k.RAMP)! * 1000,
+    messageBytes: k.MESSAGE_BYTES,
+  };
+}
+
+/**
+ * Readings of memory per 1,000 connections: a gate on it needs this above 0, since a Trend with
+ * no samples reads 0 and would pass (a target without /metrics, a ramp that never finished).
+ */
+const memoryReadings = new Counter('target_memory_readings');
+
+/** options, setup, handleSummary and the two exec functions, for the scenario file to export. */
+export function wsScenario(run: DefinedScenario, plan: SocketPlan, figures: Figure[]) {
+  const k = run.knobs;
+  const probe = targetProbe({
+    url: k.PROBE_URL || `${run.baseUrl}/metrics`,
     interval: k.PROBE_INTERVAL,
     mappings: k.PROBE_METRICS,
-    seconds,
+    seconds: (plan.rampMs + plan.holdMs) / 1000,
     derived: {
       // Growth over the first scrape (before the ramp), so the workers' own baseline is not
       // charged to the connections, as seed 002's "per 1,000 connections" means.
-      target_rss_per_1000_connections_bytes: (v) =>
-        v.target_ws_open !== undefined && v.target_ws_open >= MIN_CONNECTIONS_FOR_PER_CONNECTION && v.target_rss_growth_bytes !== undefined
-          ? (v.target_rss_growth_bytes / v.target_ws_open) * 1000
-          : undefined,
+      target_rss_per_1000_connections_bytes: (v) => {
+        if (v.target_ws_open === undefined || v.target_ws_open < PER_CONNECTION_FROM * plan.connections || v.target_rss_growth_bytes === undefined) return undefined;
+        memoryReadings.add(1);
+        return (v.target_rss_growth_bytes / v.target_ws_open) * 1000;
+      },
     },
   });
-}
-
-/** One iteration per VU, each VU its share of the sockets; k6 splits the VUs over segments. */
-export function holdScenario(plan: SocketPlan, socketsPerVu: number): Scenario {
-  const seconds = (plan.rampMs + plan.holdMs) / 1000;
-  return {
+  const hold: Scenario = {
+    // One iteration per VU, each VU its share of the sockets; k6 splits the VUs over segments.
     executor: 'per-vu-iterations',
-    vus: Math.ceil(plan.connections / socketsPerVu),
+    vus: plan.slots,
     iterations: 1,
     // Room for the closing handshakes after the hold.
-    maxDuration: `${Math.ceil(seconds + 30)}s`,
+    maxDuration: `${Math.ceil((plan.rampMs + plan.holdMs) / 1000 + 30)}s`,
     gracefulStop: '10s',
     exec: 'holdSockets',
+  };
+  return {
+    options: run.options({ scenarios: { hold, probe: probe.scenario } }, { figures }),
+    setup: run.setup,
+    handleSummary: run.handleSummary,
+    holdSockets: () => holdSlot(plan),
+    probeTarget: () => probe.exec(),
   };
 }

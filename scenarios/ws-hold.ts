@@ -1,52 +1,29 @@
 // WebSocket hold (seed 001): ramp to CONNECTIONS WebSockets, many per VU, hold them HOLD with
 // pings and echo checks, close them cleanly. Does every handshake succeed, and does every
 // connection survive the hold? 100,000 needs several k6 processes: npm run fanout.
+// PING_INTERVAL 0 sends no pings; ECHO_INTERVAL cannot be 0: the echo gate needs echoes.
 import { defineScenario } from '../lib/scenario.ts';
 import { duration, durationSeconds } from '../lib/options.ts';
-import { holdSlot, type SocketPlan } from '../lib/ws-sockets.ts';
-import { WS_KNOBS, holdScenario, wsProbe, wsUrl } from '../lib/ws-scenario.ts';
+import { WS_KNOBS, basePlan, wsScenario } from '../lib/ws-scenario.ts';
 
 const run = defineScenario('ws-hold', {
-  knobs: {
-    ...WS_KNOBS,
-    HOLD: duration(0, 24 * 3600),
-    PING_INTERVAL: duration(0, 3600),
-    ECHO_INTERVAL: duration(0, 3600),
-  },
+  knobs: { ...WS_KNOBS, HOLD: duration(0, 24 * 3600), PING_INTERVAL: duration(0, 3600), ECHO_INTERVAL: duration(0.05, 3600) },
 });
 const k = run.knobs;
-const plan: SocketPlan = {
-  url: wsUrl(run.baseUrl, k.WS_PATH),
-  connections: k.CONNECTIONS,
-  slots: Math.ceil(k.CONNECTIONS / k.SOCKETS_PER_VU),
-  rampMs: durationSeconds(k.RAMP)! * 1000,
-  holdMs: durationSeconds(k.HOLD)! * 1000,
-  pingEveryMs: durationSeconds(k.PING_INTERVAL)! * 1000,
-  sendEveryMs: durationSeconds(k.ECHO_INTERVAL)! * 1000,
-  sendFromMs: 0,
-  messageBytes: k.MESSAGE_BYTES,
-};
-const probe = wsProbe(k, run.baseUrl, (plan.rampMs + plan.holdMs) / 1000);
 
-export const options = run.options(
-  { scenarios: { hold: holdScenario(plan, k.SOCKETS_PER_VU), probe: probe.scenario } },
+export const { options, setup, handleSummary, holdSockets, probeTarget } = wsScenario(
+  run,
   {
-    figures: [
-      { label: 'connections open at the target, max', metric: 'target_ws_open', stat: 'max' },
-      { label: 'target RSS per 1,000 connections', metric: 'target_rss_per_1000_connections_bytes', stat: 'max' },
-      { label: 'handshake p95', metric: 'ws_connecting', stat: 'p(95)' },
-      { label: 'ping round trip p95', metric: 'ws_ping_rtt', stat: 'p(95)' },
-    ],
+    ...basePlan(run),
+    holdMs: durationSeconds(k.HOLD)! * 1000,
+    pingEveryMs: durationSeconds(k.PING_INTERVAL)! * 1000,
+    sendEveryMs: durationSeconds(k.ECHO_INTERVAL)! * 1000,
+    sendFromMs: 0,
   },
+  [
+    { label: 'connections open at the target, max', metric: 'target_ws_open', stat: 'max' },
+    { label: 'target RSS per 1,000 connections', metric: 'target_rss_per_1000_connections_bytes', stat: 'max' },
+    { label: 'handshake p95', metric: 'ws_connecting', stat: 'p(95)' },
+    { label: 'ping round trip p95', metric: 'ws_ping_rtt', stat: 'p(95)' },
+  ],
 );
-
-export const setup = run.setup;
-export const handleSummary = run.handleSummary;
-
-export function holdSockets(): void {
-  holdSlot(plan);
-}
-
-export function probeTarget(): void {
-  probe.exec();
-}

@@ -5,9 +5,10 @@
 // open-file limit nor the ~64k ports of one source address caps the test. Their summaries are
 // merged into one (lib/merge.ts) and the exit code is the one a single k6 run would give.
 // Without -e BASE_URL=..., it starts the scenario's reference target first, as the demo does.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mergeSummaries, type PartSummary } from '../lib/merge.ts';
 import { SCENARIOS } from '../lib/profiles.ts';
@@ -79,6 +80,9 @@ interface PartRun {
   dir: string;
 }
 
+/** The k6 processes running, so a SIGTERM to fanout reaches them (Ctrl-C does by itself). */
+const children: ChildProcess[] = [];
+
 function runPart(k6: string, plan: FanoutPlan, i: number, dir: string, baseUrl: string | undefined): Promise<PartRun> {
   const { sequence, segment } = segments(plan.procs);
   const partDir = join(dir, `part-${i + 1}`);
@@ -100,6 +104,7 @@ function runPart(k6: string, plan: FanoutPlan, i: number, dir: string, baseUrl: 
   // Each part's own output (progress, its summary) goes to a log beside its results.
   const log = createWriteStream(join(partDir, 'k6.log'));
   const child = spawn(k6, args, { cwd: repoRoot, env: k6Env(), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });
   // One process Ctrl-C'd with the rest: k6 still writes its summary.
@@ -133,16 +138,26 @@ async function main(): Promise<number> {
   const baseUrlGiven = plan.k6Args.some((a) => a.startsWith('BASE_URL='));
   let target: TargetProcess | undefined;
   if (!baseUrlGiven) {
-    target = await startTarget(entry.target);
+    // Detached: Ctrl-C stops the k6 parts, which still report; the target outlives them and is
+    // stopped after, so it does not close their sockets while they finish.
+    target = await startTarget(entry.target, [], { detached: true });
     process.stdout.write(`floodgate fanout: ${entry.target} target at ${target.url}\n`);
   }
+  try {
+    return await runAll(k6, plan, target);
+  } finally {
+    if (target) await target.stop();
+  }
+}
+
+async function runAll(k6: string, plan: FanoutPlan, target: TargetProcess | undefined): Promise<number> {
   const stamp = fileStamp(new Date());
   const dir = join(repoRoot, 'results', `${plan.scenario}-${stamp}-fanout`);
   mkdirSync(dir, { recursive: true });
   process.stdout.write(`floodgate fanout: ${plan.scenario} over ${plan.procs} k6 processes from ${plan.ips[0]}..${plan.ips.at(-1)}; logs in ${relative(repoRoot, dir)}/part-*/k6.log\n`);
   process.on('SIGINT', () => {}); // the parts get Ctrl-C too, stop, and still write their summaries
+  process.on('SIGTERM', () => children.forEach((c) => c.kill('SIGTERM')));
   const runs = await Promise.all(plan.ips.map((_, i) => runPart(k6, plan, i, dir, target?.url)));
-  if (target) await target.stop();
   runs.forEach((r, i) => process.stdout.write(`  part ${i + 1}/${plan.procs}: exit ${r.code}\n`));
 
   const parts = runs.map(readPart);
@@ -171,4 +186,11 @@ async function main(): Promise<number> {
   return merged.code;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) process.exit(await main());
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    process.exit(await main());
+  } catch (err) {
+    process.stderr.write(`floodgate fanout: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+}

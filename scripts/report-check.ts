@@ -4,6 +4,7 @@
 // Uses Debian's chromium through playwright-core: no browser download, nothing leaves the machine
 // (the report is self-contained; any request other than file: or data: is reported as an error).
 import { chromium } from 'playwright-core';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureBinary } from './services.ts';
@@ -80,7 +81,17 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.stderr.write('usage: npm run report -- <results/...-report.html>\n');
     process.exit(2);
   }
-  const r = await checkReport(file);
+  if (!existsSync(file)) {
+    process.stderr.write(`floodgate report: no file ${file}; the demo names its report at the end of its output (results/<scenario>-<stamp>-report.html)\n`);
+    process.exit(2);
+  }
+  let r: ReportCheck;
+  try {
+    r = await checkReport(file);
+  } catch (err) {
+    process.stderr.write(`floodgate report: cannot check ${file}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n`);
+    process.exit(1);
+  }
   process.stdout.write(`${file}: ${r.chartsWithData} of ${r.charts} charts drew data; screenshot ${r.screenshot}\n`);
   for (const e of r.errors) process.stderr.write(`  ${e}\n`);
   process.exit(r.passed ? 0 : 1);

@@ -16,8 +16,13 @@ export interface TargetProcess {
   stop(): Promise<{ code: number | null; ms: number }>;
 }
 
-export async function startTarget(name: string, args: string[] = []): Promise<TargetProcess> {
-  const child = spawn(process.execPath, [TARGETS_BUNDLE, name, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `detached`: in a process group of its own, so a Ctrl-C meant for the load (k6 stops and still
+ * reports) does not also stop the target under it; it is stopped when this process exits.
+ */
+export async function startTarget(name: string, args: string[] = [], o: { detached?: boolean } = {}): Promise<TargetProcess> {
+  const child = spawn(process.execPath, [TARGETS_BUNDLE, name, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: o.detached === true });
+  if (o.detached) process.once('exit', () => child.exitCode === null && child.kill('SIGTERM'));
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

@@ -78,6 +78,8 @@ export function parseCli(argv: string[]) {
   const graceMs = values['grace-ms'] === undefined ? DEFAULT_GRACE_MS : (parseFlag('grace-ms', 'number', values['grace-ms']) as number);
   const instances = values.instances === undefined ? 1 : (parseFlag('instances', 'number', values.instances) as number);
   if (instances < 1 || instances > 64) throw new UsageError(`--instances ${instances}: expected 1 to 64`);
+  // Its workers are its instances already (--workers); two clusters cannot share the one port.
+  if (instances > 1 && positionals.includes('ws')) throw new UsageError('--instances does not apply to ws: it runs --workers processes on one port already');
   const plans = mods.map((mod: TargetModule) => {
     const mode = values.mode ?? mod.modes[0]!;
     if (!mod.modes.includes(mode)) throw new UsageError(`--mode ${mode}: target ${mod.name} has modes ${mod.modes.join(', ')}`);

@@ -18,5 +18,7 @@ export type WsMessage =
   // worker → primary: /metrics was asked of this worker; the primary holds the aggregate.
   | { type: 'metrics-request'; id: number }
   | { type: 'metrics-response'; id: number; text?: string; error?: string }
+  // worker → primary: it could not listen (EADDRINUSE, EACCES...), and exits.
+  | { type: 'listen-error'; code: string; message: string }
   // primary → worker: close every client with 1001, wait for them up to the deadline, exit.
   | { type: 'shutdown'; deadlineMs: number };

@@ -91,7 +91,8 @@ export function runWsWorker(): void {
     });
   });
 
-  const heartbeat = setInterval(() => {
+  // --heartbeat-ms 0: no heartbeat (dead peers stay until the kernel notices).
+  const heartbeat = c.heartbeatMs <= 0 ? undefined : setInterval(() => {
     for (const socket of wss.clients) {
       if (!alive.get(socket)) {
         endedBy.set(socket, 'heartbeat');
@@ -157,7 +158,7 @@ export function runWsWorker(): void {
   async function shutdown(deadlineMs: number): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
-    clearInterval(heartbeat);
+    if (heartbeat) clearInterval(heartbeat);
     server.close();
     for (const socket of wss.clients) socket.close(1001, 'server shutting down');
     const deadline = Date.now() + deadlineMs;
@@ -178,5 +179,8 @@ export function runWsWorker(): void {
 
   // A deep accept queue (Node's default is 511; the kernel caps it at net.core.somaxconn): a ramp
   // arrives in bursts when the machine is busy, and a full queue drops handshakes.
+  server.once('error', (err: NodeJS.ErrnoException) => {
+    process.send!({ type: 'listen-error', code: err.code ?? 'ERROR', message: err.message } satisfies WsMessage, () => process.exit(1));
+  });
   server.listen({ port: c.port, host: c.host, backlog: ACCEPT_BACKLOG });
 }

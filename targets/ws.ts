@@ -24,7 +24,7 @@ export const ws: TargetModule = {
   },
   flags: {
     workers: { describe: 'worker processes, each holding its share of the connections (1 to 64)', type: 'number', defaults: { healthy: DEFAULT_WORKERS, degraded: DEFAULT_WORKERS } },
-    'heartbeat-ms': { describe: 'ping every client this often and cut one that did not answer the last ping', type: 'number', defaults: { healthy: 30_000, degraded: 30_000 } },
+    'heartbeat-ms': { describe: 'ping every client this often and cut one that did not answer the last ping (0: no heartbeat)', type: 'number', defaults: { healthy: 30_000, degraded: 30_000 } },
     'drop-permille': { describe: 'connections in 1000 cut (no close frame) after --drop-after-ms', type: 'number', defaults: { healthy: 0, degraded: 50 } },
     'drop-after-ms': { describe: 'how long a connection picked for dropping lives', type: 'number', defaults: { healthy: 3_000, degraded: 3_000 } },
     'echo-delay-ms': { describe: 'added delay before each echo', type: 'number', defaults: { healthy: 0, degraded: 25 } },
@@ -44,6 +44,18 @@ export const ws: TargetModule = {
     return startCluster({ mode, host, port, workers, flags });
   },
 };
+
+/** Resolves with the worker's address once it listens; rejects with its listen error (its code kept, for the CLI's hints). */
+function listening(worker: Worker): Promise<{ port: number }> {
+  return new Promise((resolve, reject) => {
+    let failure: Error | undefined;
+    worker.on('message', (m: WsMessage) => {
+      if (m.type === 'listen-error') failure = Object.assign(new Error(m.message), { code: m.code });
+    });
+    worker.once('listening', (address: { port: number }) => resolve(address));
+    worker.once('exit', (code) => reject(failure ?? new Error(`a worker exited with ${code} before it listened`)));
+  });
+}
 
 async function startCluster(o: { mode: string; host: string; port: number; workers: number; flags: Record<string, unknown> }): Promise<RunningTarget> {
   const aggregator = new AggregatorRegistry();
@@ -86,12 +98,15 @@ async function startCluster(o: { mode: string; host: string; port: number; worke
 
   // The first worker binds (port 0 picks one); the others share its port through the primary.
   const first = fork(0);
-  const [address] = (await Promise.race([
-    once(first, 'listening'),
-    once(first, 'exit').then(([code]) => Promise.reject(new Error(`the first worker exited with ${code} before listening on ${o.host}:${o.port}`))),
-  ])) as [{ port: number }];
-  const rest = Array.from({ length: o.workers - 1 }, (_, i) => fork(i + 1));
-  await Promise.all(rest.map((w) => once(w, 'listening')));
+  let address: { port: number };
+  try {
+    address = await listening(first);
+    await Promise.all(Array.from({ length: o.workers - 1 }, (_, i) => listening(fork(i + 1))));
+  } catch (err) {
+    closing = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
+    throw err;
+  }
 
   return {
     url: `http://${o.host}:${address.port}`,
@@ -104,8 +119,9 @@ async function startCluster(o: { mode: string; host: string; port: number; worke
           if (w.isDead()) return;
           const exited = once(w, 'exit');
           w.send({ type: 'shutdown', deadlineMs } satisfies WsMessage);
-          // A worker that does not finish in time is killed: the deadline is the deadline.
-          const timer = setTimeout(() => w.process.kill('SIGKILL'), deadlineMs + 2_000);
+          // A worker that does not finish in time is killed, before the CLI's own grace (deadline
+          // + 2 s) runs out and leaves it holding the port.
+          const timer = setTimeout(() => w.process.kill('SIGKILL'), deadlineMs + 500);
           await exited;
           clearTimeout(timer);
         }),

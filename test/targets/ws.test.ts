@@ -141,6 +141,11 @@ test('SIGTERM: every client gets a 1001 close, then the target exits 0', async (
   for (const c of await codes) assert.deepEqual(c, { code: 1001, reason: 'server shutting down' });
 });
 
+test('a port in use is named as such, and no worker is left behind', async () => {
+  const port = new URL(healthy.url).port;
+  await assert.rejects(startTarget('ws', ['--workers', '2', '--port', port]), /cannot start ws: port \d+ is in use/);
+});
+
 test('bad flags say what is allowed', async () => {
   await assert.rejects(startTarget('ws', ['--workers', '0']), /--workers 0: expected 1 to 64/);
 });

@@ -58,6 +58,15 @@ test('a part that crossed a threshold fails the whole test, even where the merge
   assert.equal(m.data.metrics.t!.thresholds!['p(99)<10']!.ok, false);
 });
 
+test('a part with no samples of a metric (fewer VUs than parts) does not fail it: k6 judged it on zeros', () => {
+  const m = mergeSummaries([
+    part({ e: rate(300, 0, { 'rate>=0.999': true }) }),
+    part({ e: { type: 'rate', contains: 'default', values: { passes: 0, fails: 0, rate: 0 }, thresholds: { 'rate>=0.999': { ok: false } } } }, 99),
+  ]);
+  assert.deepEqual(m.thresholds, [{ metric: 'e', expression: 'rate>=0.999', ok: true, basis: 'exact' }]);
+  assert.equal(m.code, 0);
+});
+
 test('a part that broke (not 0 or 99) makes the merged exit code its own', () => {
   const m = mergeSummaries([part({ c: counter(1, 1) }, 0), part({ c: counter(1, 1) }, 108), part({ c: counter(1, 1) }, 99)]);
   assert.deepEqual(m.brokenParts, [1]);
