@@ -1,6 +1,6 @@
 // k6's InfluxDB output into a real InfluxDB 1.x (Debian's, private port and data dir): the
-// measurements and tags the dashboards will query arrive; and with InfluxDB down a run still
-// completes, its thresholds still decide the exit code and its summary files are written.
+// measurements and tags the dashboards will query arrive; and with InfluxDB down, or going away
+// mid-run, a run still completes, its thresholds still decide the exit code and its summary files are written.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -40,6 +40,26 @@ test('with InfluxDB down the run completes, its thresholds decide the exit code 
     assert.deepEqual(readdirSync(bad.resultsDir).map((f) => f.replace(/^.*\./, '')).sort(), ['json', 'xml']);
   } finally {
     await healthy.stop();
+  }
+});
+
+test('with InfluxDB going away during a run, the run completes, keeps its verdict and writes its summary; what came before is stored', async () => {
+  const healthy = await startTarget('echo');
+  const leaving = await startInfluxDB();
+  try {
+    const running = runK6(dist('echo'), { PROFILE: 'smoke', BASE_URL: healthy.url, STAGES: '6s:5' }, ['--out', `influxdb=${leaving.url}/k6`]);
+    await new Promise((r) => setTimeout(r, 3_000));
+    const [[, stored]] = (await influxQuery(leaving.url, 'k6', 'SELECT count("value") FROM "http_reqs"')) as [unknown, number][];
+    assert.ok(stored! > 0, 'samples arrived while InfluxDB was up');
+    await leaving.stop();
+    const r = await running;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Couldn't write stats/);
+    assert.equal(r.report?.verdict, 'pass');
+    assert.ok(r.report!.requests.count > stored!, 'the run went on after InfluxDB left');
+    assert.deepEqual(readdirSync(r.resultsDir).map((f) => f.replace(/^.*\./, '')).sort(), ['json', 'xml']);
+  } finally {
+    await Promise.all([healthy.stop(), leaving.stop()]);
   }
 });
 
