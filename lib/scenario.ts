@@ -10,7 +10,7 @@ import { bool, hostList, httpPath, oneOf, readKnobs, text, url, type Defaults, t
 import { PROFILES, profileDefaults, scenarioEntry, type Profile } from './profiles.ts';
 import { REFERENCE_TARGETS, referenceUrl, type TargetName } from './reference-targets.ts';
 import { assertSafeTargets, nonLoopbackCidrs } from './safety.ts';
-import { reportOnlyKey, summaryOutputs, type Comparison, type Figure, type SummaryData } from './summary.ts';
+import { reportOnlyKey, summaryOutputs, visibilityExpression, type Comparison, type Figure, type SummaryData } from './summary.ts';
 import { parseThresholds, parseExpression, type Thresholds } from './thresholds.ts';
 
 // Relative to the bundle (dist/) or to this file (lib/) when run from source: both one level
@@ -52,11 +52,6 @@ function readThresholdsFile(given: string, scenario: string): Thresholds {
     return fail(`cannot read the thresholds file ${shown}: ${String(err).replace(/^GoError: /, '')}`);
   }
   return parseThresholds(content, shown, scenario);
-}
-
-/** The always-true expression that makes k6 report a sub-metric, built on the stat we show. */
-function visibilityExpression(stat: string): string {
-  return `${stat}>=0`;
 }
 
 /** `name` is the scenario's entry in lib/profiles.ts; `knobs` its own -e options. */

@@ -79,6 +79,15 @@ export interface Report {
 
 export const reportOnlyKey = (metric: string, expression: string) => `${metric}\u0000${expression}`;
 
+/** The always-true expression that makes k6 report a sub-metric, built on the stat we show. */
+export const visibilityExpression = (stat: string) => `${stat}>=0`;
+
+/** Whether `expression` is one visibilityExpression made (e.g. in a summary read back from a file). */
+export function isVisibilityExpression(expression: string): boolean {
+  const parsed = parseExpression(expression);
+  return parsed !== undefined && expression === visibilityExpression(parsed.stat);
+}
+
 // Counters whose rate is a multiple of a limit, not a count per second (lib/rate-limit.ts).
 const PER_LIMIT = /_per_limit(\{|$)/;
 

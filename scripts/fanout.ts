@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mergeSummaries, type PartSummary } from '../lib/merge.ts';
 import { SCENARIOS } from '../lib/profiles.ts';
-import { evaluate, fileStamp, renderJUnit, renderText, type SummaryMetric } from '../lib/summary.ts';
+import { evaluate, fileStamp, isVisibilityExpression, renderJUnit, renderText, reportOnlyKey, type SummaryMetric } from '../lib/summary.ts';
 import { buildAll } from './build-step.mjs';
 import { ensureK6 } from './k6-setup.mjs';
 import { k6Env } from './k6-env.mjs';
@@ -170,13 +170,13 @@ async function runAll(k6: string, plan: FanoutPlan, target: TargetProcess | unde
   const given = (key: string) => plan.k6Args.find((a) => a.startsWith(`${key}=`))?.slice(key.length + 1);
   const ctx = { scenario: plan.scenario, profile: `${given('PROFILE') ?? 'full'}, ${plan.procs} processes merged`, baseUrl: target?.url ?? given('BASE_URL') ?? '', resultsDir: dir, reportOnly: new Set<string>(), comparisons: [], figures: [] };
   // The pack's report-only rules (count>=0 and the like) only made sub-metrics visible.
-  for (const t of merged.thresholds) if (/^[a-z()0-9.]+>=0$/.test(t.expression)) ctx.reportOnly.add(`${t.metric}\u0000${t.expression}`);
+  for (const t of merged.thresholds) if (isVisibilityExpression(t.expression)) ctx.reportOnly.add(reportOnlyKey(t.metric, t.expression));
   const report = evaluate(merged.data, ctx);
   const base = join(dir, `${plan.scenario}-merged`);
   writeFileSync(`${base}.json`, JSON.stringify({ ...report, parts: runs.map((r) => r.code), bases: merged.thresholds, k6: merged.data.metrics }, null, 2));
   writeFileSync(`${base}.xml`, renderJUnit(report));
   process.stdout.write(renderText(report, [relative(repoRoot, `${base}.json`), relative(repoRoot, `${base}.xml`)], process.stdout.isTTY === true));
-  const bounds = merged.thresholds.filter((t) => t.basis === 'bound' && !ctx.reportOnly.has(`${t.metric}\u0000${t.expression}`));
+  const bounds = merged.thresholds.filter((t) => t.basis === 'bound' && !ctx.reportOnly.has(reportOnlyKey(t.metric, t.expression)));
   if (bounds.length > 0) {
     process.stdout.write(`Percentiles merged as an upper bound (the largest part's); each part checked its own: ${bounds.map((t) => `${t.metric} ${t.expression}`).join(', ')}\n`);
   }
