@@ -13,7 +13,6 @@ import { failedRequests } from './metrics.ts';
 export const wsEstablished = new Rate('ws_established');
 /** Connections that ended before the test closed them: the server or the network cut them. */
 export const wsUnexpectedCloses = new Counter('ws_unexpected_closes');
-export const wsPingRtt = new Trend('ws_ping_rtt', true);
 /** Send to matching echo. */
 export const wsEchoRtt = new Trend('ws_echo_rtt', true);
 /** An echo came back with the bytes sent; false for a wrong one or one still missing at the close. */
@@ -88,7 +87,6 @@ function openSocket(plan: SocketPlan, g: number, closing: () => boolean): OpenSo
   const ws = new WebSocket(plan.url);
   let opened = false;
   let failed = false;
-  let pingSentAt = 0;
   let seq = 0;
   const pending = new Map<number, string>();
   let pinging: IntervalID | undefined;
@@ -99,11 +97,8 @@ function openSocket(plan: SocketPlan, g: number, closing: () => boolean): OpenSo
     wsEstablished.add(true);
     if (closeWhenOpen) return sendClose();
     if (plan.pingEveryMs > 0) {
-      pinging = setInterval(() => {
-        if (ws.readyState !== OPEN) return;
-        pingSentAt = Date.now();
-        ws.ping();
-      }, plan.pingEveryMs);
+      // k6 times each ping to its pong itself, by ping id: its built-in ws_ping metric.
+      pinging = setInterval(() => ws.readyState === OPEN && ws.ping(), plan.pingEveryMs);
     }
     if (plan.sendEveryMs > 0) {
       // Sockets start sending at evenly spread phases, so the total rate is smooth, not bursts.
@@ -124,10 +119,6 @@ function openSocket(plan: SocketPlan, g: number, closing: () => boolean): OpenSo
       nextSend = setTimeout(send, first);
     }
   };
-  ws.addEventListener('pong', () => {
-    if (pingSentAt > 0) wsPingRtt.add(Date.now() - pingSentAt);
-    pingSentAt = 0;
-  });
   ws.onmessage = (e?: MessageEvent) => {
     const text = String(e?.data);
     const space = text.indexOf(' ');

@@ -24,6 +24,6 @@ export const { options, setup, handleSummary, holdSockets, probeTarget } = wsSce
     { label: 'connections open at the target, max', metric: 'target_ws_open', stat: 'max' },
     { label: 'target RSS per 1,000 connections', metric: 'target_rss_per_1000_connections_bytes', stat: 'max' },
     { label: 'handshake p95', metric: 'ws_connecting', stat: 'p(95)' },
-    { label: 'ping round trip p95', metric: 'ws_ping_rtt', stat: 'p(95)' },
+    { label: 'ping round trip p95', metric: 'ws_ping', stat: 'p(95)' },
   ],
 );
