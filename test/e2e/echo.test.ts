@@ -4,7 +4,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dist, runK6 } from '../helpers/k6.ts';
+import { dist, HEADROOM, runK6 } from '../helpers/k6.ts';
 import { startTarget, type TargetProcess } from '../../scripts/target-process.ts';
 
 let healthy: TargetProcess;
@@ -17,7 +17,7 @@ after(async () => {
 });
 
 test('echo passes against the healthy target: exit 0, every threshold met, every request a new connection', async () => {
-  const r = await runK6(dist('echo'), { PROFILE: 'smoke', BASE_URL: healthy.url });
+  const r = await runK6(dist('echo'), { ...HEADROOM, PROFILE: 'smoke', BASE_URL: healthy.url });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.report?.verdict, 'pass');
   assert.deepEqual(r.report?.failedThresholds, []);

@@ -2,7 +2,7 @@
 // shows the difference side by side; against the degraded target (no keep-alive) it exits 99.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { dist, runK6 } from '../helpers/k6.ts';
+import { dist, HEADROOM, runK6 } from '../helpers/k6.ts';
 import { startTarget, type TargetProcess } from '../../scripts/target-process.ts';
 
 let healthy: TargetProcess;
@@ -15,7 +15,7 @@ after(async () => {
 });
 
 test('keep-alive passes against the healthy target and compares reuse with fresh connections side by side', async () => {
-  const r = await runK6(dist('keep-alive'), { PROFILE: 'smoke', BASE_URL: healthy.url });
+  const r = await runK6(dist('keep-alive'), { ...HEADROOM, PROFILE: 'smoke', BASE_URL: healthy.url });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.report?.verdict, 'pass');
   const table = r.report!.comparisons[0]!;

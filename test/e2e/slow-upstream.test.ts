@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTarget } from '../../scripts/target-process.ts';
-import { dist, runK6, type K6Result } from '../helpers/k6.ts';
+import { dist, HEADROOM, runK6, type K6Result } from '../helpers/k6.ts';
 
 async function against(mode: string, env: Record<string, string> = {}): Promise<K6Result> {
   const t = await startTarget('slow-upstream', ['--mode', mode]);
@@ -19,7 +19,7 @@ type Values = Record<string, number>;
 const k6Values = (r: K6Result, metric: string) => (r.report as unknown as { k6: Record<string, { values: Values }> }).k6[metric]!.values;
 
 test('protected: in flight capped near the global limit, canary fast, breaker opened in the outage and closed after (exit 0)', async () => {
-  const r = await against('protected');
+  const r = await against('protected', HEADROOM);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.deepEqual(r.report!.failedThresholds, []);
   const inflight = k6Values(r, 'target_inflight');
@@ -39,7 +39,7 @@ test('naive: calls pile up past the limit and drag the canary down (exit 99 on i
 });
 
 test('a probe that cannot reach its endpoint says so once and the run goes on', async () => {
-  const r = await against('protected', { PROBE_URL: 'http://127.0.0.1:9/metrics', DURATION: '4s', OUTAGE_MODE: 'none', USERS: '5' });
+  const r = await against('protected', { ...HEADROOM, PROBE_URL: 'http://127.0.0.1:9/metrics', DURATION: '4s', OUTAGE_MODE: 'none', USERS: '5' });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr.match(/floodgate probe: cannot read http:\/\/127\.0\.0\.1:9\/metrics/g)?.length, 1, r.stderr);
   assert.ok(r.report!.requests.count > 20, 'the load ran');
