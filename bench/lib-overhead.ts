@@ -67,12 +67,20 @@ function withLib(round: number): Measure {
 
 const rounds: { bare: Measure; lib: Measure; rpsRatio: number; cpuRatio: number }[] = [];
 try {
-  bare(-1), withLib(-1); // warm-up: the target's JIT and the page cache, discarded
+  // Warm-up: the target's JIT and the page cache, discarded.
+  bare(-1);
+  withLib(-1);
   for (let i = 0; i < ROUNDS; i++) {
     // Alternate which goes first, so drift in the machine's state does not favour one side.
-    let b: Measure, l: Measure;
-    if (i % 2 === 0) (b = bare(i)), (l = withLib(i));
-    else (l = withLib(i)), (b = bare(i));
+    let b: Measure;
+    let l: Measure;
+    if (i % 2 === 0) {
+      b = bare(i);
+      l = withLib(i);
+    } else {
+      l = withLib(i);
+      b = bare(i);
+    }
     rounds.push({ bare: b, lib: l, rpsRatio: l.rps / b.rps, cpuRatio: l.cpuMicros / b.cpuMicros });
     process.stdout.write(
       `round ${i + 1}/${ROUNDS}: bare ${b.rps.toFixed(0)} req/s ${b.cpuMicros.toFixed(0)} µs CPU/req, ` +

@@ -60,7 +60,7 @@ export const dbPool: TargetModule = {
       await pool.query(schemaSql(schema));
     } catch (err) {
       await pool.end();
-      throw new Error(`cannot prepare PostgreSQL at ${f['database-url'].replace(/:[^:@/]*@/, ':***@')} (${(err as Error).message}): start PostgreSQL or pass --database-url`);
+      throw new Error(`cannot prepare PostgreSQL at ${f['database-url'].replace(/:[^:@/]*@/, ':***@')} (${(err as Error).message}): start PostgreSQL or pass --database-url`, { cause: err });
     }
 
     const registry = new Registry();

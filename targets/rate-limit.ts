@@ -86,7 +86,7 @@ export async function redisLimiter(o: LimiterOptions & { url: string; prefix: st
     await redis.connect();
   } catch (err) {
     redis.disconnect();
-    throw new Error(`cannot reach Redis at ${o.url} (${(err as Error).message}): start Redis, or use --store memory`);
+    throw new Error(`cannot reach Redis at ${o.url} (${(err as Error).message}): start Redis, or use --store memory`, { cause: err });
   }
   const interval = 1000 / o.rate;
   const tolerance = interval * o.burst;

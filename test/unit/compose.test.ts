@@ -29,7 +29,7 @@ test('k6 runs on demand under the "k6" profile, at the version the suite builds,
   const bin = ensureBinary('docker-compose', 'docker-compose');
   const r = spawnSync(bin, ['-f', file, '--profile', 'k6', 'config'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  const k6 = /\n  k6:\n((?: {4}.*\n)+)/.exec(r.stdout)?.[1] ?? '';
+  const k6 = /\n {2}k6:\n((?: {4}.*\n)+)/.exec(r.stdout)?.[1] ?? '';
   // Under a profile, a plain `docker compose up` leaves it out.
   assert.match(k6, /profiles:\n\s+- k6\n/);
   assert.match(k6, new RegExp(`image: grafana/k6:${K6_VERSION.slice(1).replace(/\./g, '\\.')}\n`));

@@ -86,7 +86,7 @@ test('stdout shows ✓/✗ with the observed value, the failure modes and the re
   assert.match(text, /✗ http_req_duration\{scenario:echo\}\s+p\(95\)<50\s+p\(95\)=202\.3ms/);
   assert.match(text, /✓ checks\{scenario:echo\}\s+rate>0\.99\s+rate=100\.00%/);
   assert.match(text, /conn_reset\s+4/);
-  assert.match(text, /Figures\n  first 503 after  2\.500/);
+  assert.match(text, /Figures\n {2}first 503 after {2}2\.500/);
   assert.match(text, /FAILED: 3 of 4 thresholds crossed \(k6 exits 99\)/);
   assert.deepEqual(Object.keys(out).sort(), ['results/echo-2026-11-23T09-22-54Z.json', 'results/echo-2026-11-23T09-22-54Z.xml', 'stdout']);
   const json = JSON.parse(out['results/echo-2026-11-23T09-22-54Z.json']!);
