@@ -17,7 +17,13 @@ export const options = {
   noConnectionReuse: true,
   thresholds: gates,
   scenarios: {
-    echo: { executor: 'ramping-vus', stages: [{ duration: '1s', target: VUS }, { duration: `${SECONDS}s`, target: VUS }] },
+    echo: {
+      executor: 'ramping-vus',
+      stages: [
+        { duration: '1s', target: VUS },
+        { duration: `${SECONDS}s`, target: VUS },
+      ],
+    },
   },
 };
 

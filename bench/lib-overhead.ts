@@ -40,7 +40,11 @@ function k6CpuSeconds(args: string[]): number {
   // minute: the next run from the same source address would pay for the previous one's in
   // connect()'s search for a free port. Each run gets a source address of its own.
   const source = `127.0.${Math.floor(++runs / 250) + 10}.${(runs % 250) + 1}`;
-  const r = spawnSync('bash', ['-c', '"$@" >/dev/null 2>&1; times', 'bench', k6, 'run', '--quiet', '--local-ips', source, ...args], { cwd: repoRoot, env: k6Env(), encoding: 'utf8' });
+  const r = spawnSync('bash', ['-c', '"$@" >/dev/null 2>&1; times', 'bench', k6, 'run', '--quiet', '--local-ips', source, ...args], {
+    cwd: repoRoot,
+    env: k6Env(),
+    encoding: 'utf8',
+  });
   const children = r.stdout.trim().split('\n')[1] ?? '';
   const seconds = [...children.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
   if (seconds.length !== 2) throw new Error(`could not read k6's CPU time from: ${r.stdout}`);
@@ -49,7 +53,17 @@ function k6CpuSeconds(args: string[]): number {
 
 function bare(round: number): Measure {
   const out = join(scratch, `bare-${round}.json`);
-  const cpu = k6CpuSeconds(['-e', `BASE_URL=${target.url}`, '-e', `VUS=${VUS}`, '-e', `SECONDS=${SECONDS}`, '-e', `OUT=${out}`, join('bench', 'bare-echo.js')]);
+  const cpu = k6CpuSeconds([
+    '-e',
+    `BASE_URL=${target.url}`,
+    '-e',
+    `VUS=${VUS}`,
+    '-e',
+    `SECONDS=${SECONDS}`,
+    '-e',
+    `OUT=${out}`,
+    join('bench', 'bare-echo.js'),
+  ]);
   const { requests, seconds } = JSON.parse(readFileSync(out, 'utf8')) as { requests: number; seconds: number };
   return { rps: requests / seconds, cpuMicros: (cpu / requests) * 1e6 };
 }
@@ -57,8 +71,19 @@ function bare(round: number): Measure {
 function withLib(round: number): Measure {
   const dir = join(scratch, `lib-${round}`);
   mkdirSync(dir);
-  const cpu = k6CpuSeconds(['-e', `BASE_URL=${target.url}`, '-e', `STAGES=1s:${VUS},${SECONDS}s:${VUS}`, '-e', 'THINK_TIME=0',
-    '-e', 'SKIP_PREFLIGHT=true', '-e', `RESULTS_DIR=${dir}`, join('dist', 'echo.js')]);
+  const cpu = k6CpuSeconds([
+    '-e',
+    `BASE_URL=${target.url}`,
+    '-e',
+    `STAGES=1s:${VUS},${SECONDS}s:${VUS}`,
+    '-e',
+    'THINK_TIME=0',
+    '-e',
+    'SKIP_PREFLIGHT=true',
+    '-e',
+    `RESULTS_DIR=${dir}`,
+    join('dist', 'echo.js'),
+  ]);
   const file = readdirSync(dir).find((f) => f.endsWith('.json'));
   if (!file) throw new Error('the echo scenario wrote no summary');
   const report = JSON.parse(readFileSync(join(dir, file), 'utf8')) as { requests: { count: number }; durationSeconds: number };

@@ -27,7 +27,9 @@ const SAMPLE_MS = 1_000;
 
 /** Connections the kernel dropped because a listen queue was full, since boot (nstat's TcpExtListenOverflows). */
 function listenOverflows(): number {
-  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const lines = readFileSync('/proc/net/netstat', 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('TcpExt:'));
   const names = lines[0]!.split(/\s+/);
   const values = lines[1]!.split(/\s+/);
   return Number(values[names.indexOf('ListenOverflows')] ?? 0);
@@ -78,7 +80,9 @@ async function measure(connections: number): Promise<Result> {
   const workers = procs;
   const rampSeconds = Math.ceil(connections / RAMP_PER_SECOND);
   const target = await startTarget('ws', ['--workers', String(workers)]);
-  process.stdout.write(`ws-hold bench: ${connections} connections, ${procs} k6 processes, ${workers} target workers, ramp ${rampSeconds}s, hold ${HOLD}\n`);
+  process.stdout.write(
+    `ws-hold bench: ${connections} connections, ${procs} k6 processes, ${workers} target workers, ramp ${rampSeconds}s, hold ${HOLD}\n`,
+  );
   const overflowsBefore = listenOverflows();
   let maxPerWorker = 0;
   const started = Date.now();
@@ -92,7 +96,18 @@ async function measure(connections: number): Promise<Result> {
       '--procs',
       String(procs),
       ...['-e', `BASE_URL=${target.url}`, '-e', `CONNECTIONS=${connections}`, '-e', `SOCKETS_PER_VU=${SOCKETS_PER_VU}`],
-      ...['-e', `RAMP=${rampSeconds}s`, '-e', `HOLD=${HOLD}`, '-e', `PING_INTERVAL=${KEEPALIVE}`, '-e', `ECHO_INTERVAL=${KEEPALIVE}`, '-e', 'PROBE_INTERVAL=5s'],
+      ...[
+        '-e',
+        `RAMP=${rampSeconds}s`,
+        '-e',
+        `HOLD=${HOLD}`,
+        '-e',
+        `PING_INTERVAL=${KEEPALIVE}`,
+        '-e',
+        `ECHO_INTERVAL=${KEEPALIVE}`,
+        '-e',
+        'PROBE_INTERVAL=5s',
+      ],
     ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -103,10 +118,16 @@ async function measure(connections: number): Promise<Result> {
   let openPeak = 0;
   let rampDone: number | null = null;
   const sampler = setInterval(async () => {
-    k6Peak = Math.max(k6Peak, rssOf((c) => /\bk6 run\b/.test(c) && c.includes('ws-hold.js')).reduce((a, b) => a + b, 0));
+    k6Peak = Math.max(
+      k6Peak,
+      rssOf((c) => /\bk6 run\b/.test(c) && c.includes('ws-hold.js')).reduce((a, b) => a + b, 0),
+    );
     // The primary and its workers: the workers run the same bundle with no arguments after it.
     const tree = rssOf((c) => c.includes('dist/targets.mjs') && (c.includes(` ws `) || c.trimEnd().endsWith('dist/targets.mjs')));
-    targetPeak = Math.max(targetPeak, tree.reduce((a, b) => a + b, 0));
+    targetPeak = Math.max(
+      targetPeak,
+      tree.reduce((a, b) => a + b, 0),
+    );
     try {
       const text = await (await fetch(`${target.url}/metrics`, { signal: AbortSignal.timeout(SAMPLE_MS * 3) })).text();
       for (const m of text.matchAll(/^ws_open_connections\{[^}]*\} (\d+)/gm)) maxPerWorker = Math.max(maxPerWorker, Number(m[1]));
@@ -121,7 +142,12 @@ async function measure(connections: number): Promise<Result> {
   clearInterval(sampler);
   await target.stop();
   const mergedFile = /(\S+-merged\.json)/.exec(out)?.[1];
-  const merged = mergedFile ? (JSON.parse(readFileSync(join(repoRoot, mergedFile), 'utf8')) as { failureModes: Record<string, number>; k6: Record<string, { values: Record<string, number> }> }) : undefined;
+  const merged = mergedFile
+    ? (JSON.parse(readFileSync(join(repoRoot, mergedFile), 'utf8')) as {
+        failureModes: Record<string, number>;
+        k6: Record<string, { values: Record<string, number> }>;
+      })
+    : undefined;
   const established = merged?.k6.ws_established?.values.passes ?? null;
   const unexpected = merged?.k6.ws_unexpected_closes?.values.count ?? null;
   const failureModes = Object.fromEntries(Object.entries(merged?.failureModes ?? {}).filter(([, n]) => n > 0));
@@ -162,5 +188,12 @@ const dir = join(repoRoot, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, 'ws-hold.json');
 const most = Math.max(0, ...results.filter((r) => r.held).map((r) => r.connections));
-writeFileSync(file, JSON.stringify({ k6: K6_VERSION, hold: HOLD, goal: 100_000, stretch: 200_000, mostHeld: most, at: new Date().toISOString(), results }, null, 2) + '\n');
+writeFileSync(
+  file,
+  JSON.stringify(
+    { k6: K6_VERSION, hold: HOLD, goal: 100_000, stretch: 200_000, mostHeld: most, at: new Date().toISOString(), results },
+    null,
+    2,
+  ) + '\n',
+);
 process.stdout.write(`most connections held ${HOLD} with none cut: ${most}; written to bench/results/ws-hold.json\n`);

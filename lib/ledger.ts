@@ -58,14 +58,18 @@ export function debit(d: Debit, healthyMs: number): boolean {
 export function checkLedger(ledgerUrl: string, runId: string): void {
   const res = http.get(`${ledgerUrl}?prefix=${encodeURIComponent(runId)}`, { timeout: '60s', tags: { name: 'ledger' } });
   if (res.status !== 200) {
-    console.error(`floodgate: cannot read the ledger at ${ledgerUrl} (${res.status === 0 ? res.error : `HTTP ${res.status}`}): the consistency check could not run`);
+    console.error(
+      `floodgate: cannot read the ledger at ${ledgerUrl} (${res.status === 0 ? res.error : `HTTP ${res.status}`}): the consistency check could not run`,
+    );
     consistencyMismatches.add(1);
     return;
   }
   const l = res.json() as { debits: number; distinctKeys: number; debited: number; balanceDrop: number };
   debitsLost.add(-l.debits);
   debitsPhantom.add(l.debits);
-  const broken = (l.debits - l.distinctKeys) + (l.debited === l.balanceDrop ? 0 : 1);
+  const broken = l.debits - l.distinctKeys + (l.debited === l.balanceDrop ? 0 : 1);
   consistencyMismatches.add(broken);
-  console.log(`floodgate: ledger for run ${runId}: ${l.debits} debits (${l.distinctKeys} keys), ${l.debited} debited, balances down ${l.balanceDrop}`);
+  console.log(
+    `floodgate: ledger for run ${runId}: ${l.debits} debits (${l.distinctKeys} keys), ${l.debited} debited, balances down ${l.balanceDrop}`,
+  );
 }

@@ -59,14 +59,14 @@ export function duration(minSeconds: number, maxSeconds: number): Knob<string> {
 export function oneOf<const T extends string>(...values: T[]): Knob<T> {
   return {
     allowed: `one of ${values.join(', ')}`,
-    parse: (raw) => (values as string[]).includes(raw.trim()) ? (raw.trim() as T) : undefined,
+    parse: (raw) => ((values as string[]).includes(raw.trim()) ? (raw.trim() as T) : undefined),
   };
 }
 
 export function bool(): Knob<boolean> {
   return {
     allowed: 'true or false',
-    parse: (raw) => ({ true: true, false: false } as Record<string, boolean>)[raw.trim().toLowerCase()],
+    parse: (raw) => (({ true: true, false: false }) as Record<string, boolean>)[raw.trim().toLowerCase()],
   };
 }
 
@@ -90,7 +90,10 @@ export function hostList(): Knob<string[]> {
   return {
     allowed: 'a comma-separated list of host names, e.g. api.example.com,*.staging.example.com',
     parse: (raw) => {
-      const hosts = raw.split(',').map((h) => h.trim().toLowerCase()).filter((h) => h !== '');
+      const hosts = raw
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => h !== '');
       return hosts.every((h) => HOST.test(h)) ? hosts : undefined;
     },
   };

@@ -25,7 +25,9 @@ export function slowCall(url: string, userHeader: string, user: string, timeout:
 export function switchOutage(url: string, mode: string): boolean {
   const res = http.post(`${url}?mode=${mode}`, null, { tags: { name: 'outage switch' } });
   if (res.status !== 200) {
-    console.warn(`floodgate: cannot switch the upstream outage at ${url} (${res.status === 0 ? res.error : `HTTP ${res.status}`}); the outage phase is load only`);
+    console.warn(
+      `floodgate: cannot switch the upstream outage at ${url} (${res.status === 0 ? res.error : `HTTP ${res.status}`}); the outage phase is load only`,
+    );
     return false;
   }
   return true;

@@ -38,7 +38,11 @@ export function targetProbe(c: ProbeConfig) {
   // Trends, not Gauges: thresholds on a k6 Gauge can only read its last value, and the question
   // is the peak (max) or the spread (p95) over the run.
   const gauges = new Map(c.mappings.map((m) => [m.k6Name, new Trend(m.k6Name)]));
-  const growth = new Map(c.mappings.filter((m) => m.k6Name.endsWith('_rss_bytes')).map((m) => [m.k6Name, new Trend(m.k6Name.replace(/_rss_bytes$/, '_rss_growth_bytes'))]));
+  const growth = new Map(
+    c.mappings
+      .filter((m) => m.k6Name.endsWith('_rss_bytes'))
+      .map((m) => [m.k6Name, new Trend(m.k6Name.replace(/_rss_bytes$/, '_rss_growth_bytes'))]),
+  );
   const derived = Object.entries(c.derived ?? {}).map(([name, fn]) => ({ trend: new Trend(name), fn }));
   const intervalSeconds = durationSeconds(c.interval)!;
   const scenario: Scenario = {
@@ -58,7 +62,9 @@ export function targetProbe(c: ProbeConfig) {
     const res = http.get(c.url, { timeout: c.interval, tags: { name: 'probe' }, responseType: 'text' });
     if (res.status !== 200 || typeof res.body !== 'string') {
       if (!warned) {
-        console.warn(`floodgate probe: cannot read ${c.url} (${res.status === 0 ? res.error : `HTTP ${res.status}`}); the run goes on without target metrics`);
+        console.warn(
+          `floodgate probe: cannot read ${c.url} (${res.status === 0 ? res.error : `HTTP ${res.status}`}); the run goes on without target metrics`,
+        );
         warned = true;
       }
     } else {

@@ -43,12 +43,19 @@ export function wellBehavedRequest(r: UserRequest): void {
 
 /** A request from the user over the limit: admitted or refused with 429, both expected. */
 export function overLimitRequest(r: UserRequest, limit: number): void {
-  const res = http.get(r.url, { headers: { [r.userHeader]: r.user }, tags: { user: r.user }, timeout: r.timeout, responseCallback: limitIsExpected });
+  const res = http.get(r.url, {
+    headers: { [r.userHeader]: r.user },
+    tags: { user: r.user },
+    timeout: r.timeout,
+    responseCallback: limitIsExpected,
+  });
   trackFailure(res, [429]);
   if (res.status >= 200 && res.status < 300) {
     overLimitAdmitted.add(1 / limit);
     return;
   }
   const retryAfter = Number(header(res, 'Retry-After'));
-  refusalsWellFormed.add(res.status === 429 && Number.isInteger(retryAfter) && retryAfter >= 1 && header(res, 'RateLimit-Remaining') !== undefined);
+  refusalsWellFormed.add(
+    res.status === 429 && Number.isInteger(retryAfter) && retryAfter >= 1 && header(res, 'RateLimit-Remaining') !== undefined,
+  );
 }

@@ -126,7 +126,11 @@ export function defineScenario<S extends KnobSpec>(name: string, def: { knobs: S
     },
 
     handleSummary(data: SummaryData): Record<string, string> {
-      return summaryOutputs(data, { scenario: name, profile, baseUrl: all.BASE_URL, resultsDir: all.RESULTS_DIR, reportOnly, comparisons, figures }, new Date());
+      return summaryOutputs(
+        data,
+        { scenario: name, profile, baseUrl: all.BASE_URL, resultsDir: all.RESULTS_DIR, reportOnly, comparisons, figures },
+        new Date(),
+      );
     },
   };
 }

@@ -170,7 +170,11 @@ export function formatValue(value: number | null, unit: Unit): string {
       return `${value.toFixed(2)}x the limit`;
     case 'bytes': {
       const abs = Math.abs(value);
-      return abs >= 1048576 ? `${(value / 1048576).toFixed(1)} MiB` : abs >= 1024 ? `${(value / 1024).toFixed(1)} KiB` : `${Math.round(value)} B`;
+      return abs >= 1048576
+        ? `${(value / 1048576).toFixed(1)} MiB`
+        : abs >= 1024
+          ? `${(value / 1024).toFixed(1)} KiB`
+          : `${Math.round(value)} B`;
     }
     case 'count':
       return String(Math.round(value));
@@ -252,7 +256,10 @@ export function renderJUnit(r: Report): string {
 
 /** "2026-11-23T09-22-54Z": sortable, and safe in file names on every OS. */
 export function fileStamp(d: Date): string {
-  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  return d
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
 }
 
 /** The outputs handleSummary returns: stdout plus the JSON and JUnit files. */

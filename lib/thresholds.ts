@@ -47,7 +47,9 @@ export function parseThresholds(text: string, file: string, scenario: string): T
   for (const name of sections) problems.push(...sectionProblems((doc as Record<string, unknown>)[name], name));
   if (problems.length > 0) fail(`${file} has invalid thresholds:\n  - ${problems.join('\n  - ')}`);
   if (!sections.includes(scenario)) {
-    fail(`${file} has no section "${scenario}" (sections: ${sections.join(', ') || 'none'}); add one, e.g. "${scenario}": {"http_req_failed": ["rate<0.01"]}`);
+    fail(
+      `${file} has no section "${scenario}" (sections: ${sections.join(', ') || 'none'}); add one, e.g. "${scenario}": {"http_req_failed": ["rate<0.01"]}`,
+    );
   }
   const section = (doc as Record<string, Record<string, ThresholdRule[]>>)[scenario]!;
   const out: Thresholds = {};
@@ -70,9 +72,16 @@ function sectionProblems(section: unknown, name: string): string[] {
       continue;
     }
     for (const rule of rules as unknown[]) {
-      const expr = typeof rule === 'string' ? rule : typeof rule === 'object' && rule !== null ? (rule as { threshold?: unknown }).threshold : undefined;
+      const expr =
+        typeof rule === 'string'
+          ? rule
+          : typeof rule === 'object' && rule !== null
+            ? (rule as { threshold?: unknown }).threshold
+            : undefined;
       if (typeof expr !== 'string' || parseExpression(expr) === undefined) {
-        problems.push(`${where}: ${JSON.stringify(rule)} is not a threshold: expected "<stat> <op> <number>" with stat one of avg, min, max, med, count, rate, value, p(N) and op one of <, <=, >, >=, ==, !=`);
+        problems.push(
+          `${where}: ${JSON.stringify(rule)} is not a threshold: expected "<stat> <op> <number>" with stat one of avg, min, max, med, count, rate, value, p(N) and op one of <, <=, >, >=, ==, !=`,
+        );
       }
     }
   }

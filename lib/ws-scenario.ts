@@ -75,7 +75,12 @@ export function wsScenario(run: DefinedScenario, plan: SocketPlan, figures: Figu
       // Growth over the first scrape (before the ramp), so the workers' own baseline is not
       // charged to the connections, as seed 002's "per 1,000 connections" means.
       target_rss_per_1000_connections_bytes: (v) => {
-        if (v.target_ws_open === undefined || v.target_ws_open < PER_CONNECTION_FROM * plan.connections || v.target_rss_growth_bytes === undefined) return undefined;
+        if (
+          v.target_ws_open === undefined ||
+          v.target_ws_open < PER_CONNECTION_FROM * plan.connections ||
+          v.target_rss_growth_bytes === undefined
+        )
+          return undefined;
         memoryReadings.add(1);
         return (v.target_rss_growth_bytes / v.target_ws_open) * 1000;
       },

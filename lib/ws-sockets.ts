@@ -75,14 +75,20 @@ export function holdSlot(plan: SocketPlan): void {
 
   for (const g of socketsOfSlot(plan, slot)) {
     const openAt = t0 + Math.floor((g / plan.connections) * plan.rampMs);
-    setTimeout(() => {
-      if (!closing) sockets.push(openSocket(plan, g, () => closing));
-    }, Math.max(0, openAt - Date.now()));
+    setTimeout(
+      () => {
+        if (!closing) sockets.push(openSocket(plan, g, () => closing));
+      },
+      Math.max(0, openAt - Date.now()),
+    );
   }
-  setTimeout(() => {
-    closing = true;
-    for (const s of sockets) s.close();
-  }, Math.max(0, closeAt - Date.now()));
+  setTimeout(
+    () => {
+      closing = true;
+      for (const s of sockets) s.close();
+    },
+    Math.max(0, closeAt - Date.now()),
+  );
 }
 
 interface OpenSocket {

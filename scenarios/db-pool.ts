@@ -26,7 +26,12 @@ const run = defineScenario('db-pool', {
 const k = run.knobs;
 const overloadSeconds = k.OVERLOAD_STAGES.reduce((sum, s) => sum + durationSeconds(s.duration)!, 0);
 const recoverySeconds = durationSeconds(k.RECOVERY_FOR)!;
-const probe = targetProbe({ url: k.PROBE_URL || `${run.baseUrl}/metrics`, interval: k.PROBE_INTERVAL, mappings: k.PROBE_METRICS, seconds: overloadSeconds + recoverySeconds });
+const probe = targetProbe({
+  url: k.PROBE_URL || `${run.baseUrl}/metrics`,
+  interval: k.PROBE_INTERVAL,
+  mappings: k.PROBE_METRICS,
+  seconds: overloadSeconds + recoverySeconds,
+});
 
 /**
  * Seconds after the overload ended at which the service last answered unhealthily (an error,
@@ -46,7 +51,14 @@ export const options = run.options(
         exec: 'overload',
       },
       // One VU, so "the last unhealthy answer" is one sequence of requests, paced to RECOVERY_RATE.
-      recovery: { executor: 'constant-vus', vus: 1, duration: k.RECOVERY_FOR, startTime: `${overloadSeconds}s`, gracefulStop: k.REQUEST_TIMEOUT, exec: 'recovery' },
+      recovery: {
+        executor: 'constant-vus',
+        vus: 1,
+        duration: k.RECOVERY_FOR,
+        startTime: `${overloadSeconds}s`,
+        gracefulStop: k.REQUEST_TIMEOUT,
+        exec: 'recovery',
+      },
       probe: probe.scenario,
     },
     teardownTimeout: '120s',
@@ -75,7 +87,13 @@ function debitOnce(runId: string): boolean {
   const vu = exec.vu.idInTest;
   return debit(
     // One account per VU: debits of different clients never wait on each other's row lock.
-    { url: debitUrl, key: `${runId}-${vu}-${exec.vu.iterationInInstance}`, account: `${runId}-a${vu}`, amount: k.AMOUNT, timeout: k.REQUEST_TIMEOUT },
+    {
+      url: debitUrl,
+      key: `${runId}-${vu}-${exec.vu.iterationInInstance}`,
+      account: `${runId}-a${vu}`,
+      amount: k.AMOUNT,
+      timeout: k.REQUEST_TIMEOUT,
+    },
     healthyMs,
   );
 }

@@ -54,14 +54,17 @@ export function parseFanout(argv: string[]): FanoutPlan {
   const { values } = parseArgs({ args: ours, options: { procs: { type: 'string' }, 'first-ip': { type: 'string' } }, strict: true });
   if (values.procs === undefined) throw new UsageError('--procs is required');
   const procs = Number(values.procs);
-  if (!/^\d+$/.test(values.procs) || procs < 1 || procs > MAX_PROCS) throw new UsageError(`--procs ${values.procs}: expected a whole number from 1 to ${MAX_PROCS}`);
+  if (!/^\d+$/.test(values.procs) || procs < 1 || procs > MAX_PROCS)
+    throw new UsageError(`--procs ${values.procs}: expected a whole number from 1 to ${MAX_PROCS}`);
   const first = values['first-ip'] ?? DEFAULT_FIRST_IP;
   const m = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(first);
-  if (!m || [m[1], m[2], m[3]].some((o) => Number(o) > 255)) throw new UsageError(`--first-ip ${first}: expected a loopback address, 127.x.y.z`);
+  if (!m || [m[1], m[2], m[3]].some((o) => Number(o) > 255))
+    throw new UsageError(`--first-ip ${first}: expected a loopback address, 127.x.y.z`);
   if (Number(m[3]) + procs - 1 > 254) throw new UsageError(`--first-ip ${first} with --procs ${procs} runs past 127.${m[1]}.${m[2]}.254`);
   const ips = Array.from({ length: procs }, (_, i) => `127.${m[1]}.${m[2]}.${Number(m[3]) + i}`);
   for (const bad of ['--execution-segment', '--execution-segment-sequence', '--local-ips']) {
-    if (k6Args.some((a) => a === bad || a.startsWith(`${bad}=`))) throw new UsageError(`${bad} is set by fanout for each process; leave it out`);
+    if (k6Args.some((a) => a === bad || a.startsWith(`${bad}=`)))
+      throw new UsageError(`${bad} is set by fanout for each process; leave it out`);
   }
   return { scenario, procs, ips, k6Args };
 }
@@ -154,7 +157,9 @@ async function runAll(k6: string, plan: FanoutPlan, target: TargetProcess | unde
   const stamp = fileStamp(new Date());
   const dir = join(repoRoot, 'results', `${plan.scenario}-${stamp}-fanout`);
   mkdirSync(dir, { recursive: true });
-  process.stdout.write(`floodgate fanout: ${plan.scenario} over ${plan.procs} k6 processes from ${plan.ips[0]}..${plan.ips.at(-1)}; logs in ${relative(repoRoot, dir)}/part-*/k6.log\n`);
+  process.stdout.write(
+    `floodgate fanout: ${plan.scenario} over ${plan.procs} k6 processes from ${plan.ips[0]}..${plan.ips.at(-1)}; logs in ${relative(repoRoot, dir)}/part-*/k6.log\n`,
+  );
   process.on('SIGINT', () => {}); // the parts get Ctrl-C too, stop, and still write their summaries
   process.on('SIGTERM', () => children.forEach((c) => c.kill('SIGTERM')));
   const runs = await Promise.all(plan.ips.map((_, i) => runPart(k6, plan, i, dir, target?.url)));
@@ -168,21 +173,38 @@ async function runAll(k6: string, plan: FanoutPlan, target: TargetProcess | unde
   }
   const merged = mergeSummaries(parts as PartSummary[]);
   const given = (key: string) => plan.k6Args.find((a) => a.startsWith(`${key}=`))?.slice(key.length + 1);
-  const ctx = { scenario: plan.scenario, profile: `${given('PROFILE') ?? 'full'}, ${plan.procs} processes merged`, baseUrl: target?.url ?? given('BASE_URL') ?? '', resultsDir: dir, reportOnly: new Set<string>(), comparisons: [], figures: [] };
+  const ctx = {
+    scenario: plan.scenario,
+    profile: `${given('PROFILE') ?? 'full'}, ${plan.procs} processes merged`,
+    baseUrl: target?.url ?? given('BASE_URL') ?? '',
+    resultsDir: dir,
+    reportOnly: new Set<string>(),
+    comparisons: [],
+    figures: [],
+  };
   // The pack's report-only rules (count>=0 and the like) only made sub-metrics visible.
   for (const t of merged.thresholds) if (isVisibilityExpression(t.expression)) ctx.reportOnly.add(reportOnlyKey(t.metric, t.expression));
   const report = evaluate(merged.data, ctx);
   const base = join(dir, `${plan.scenario}-merged`);
-  writeFileSync(`${base}.json`, JSON.stringify({ ...report, parts: runs.map((r) => r.code), bases: merged.thresholds, k6: merged.data.metrics }, null, 2));
+  writeFileSync(
+    `${base}.json`,
+    JSON.stringify({ ...report, parts: runs.map((r) => r.code), bases: merged.thresholds, k6: merged.data.metrics }, null, 2),
+  );
   writeFileSync(`${base}.xml`, renderJUnit(report));
-  process.stdout.write(renderText(report, [relative(repoRoot, `${base}.json`), relative(repoRoot, `${base}.xml`)], process.stdout.isTTY === true));
+  process.stdout.write(
+    renderText(report, [relative(repoRoot, `${base}.json`), relative(repoRoot, `${base}.xml`)], process.stdout.isTTY === true),
+  );
   const bounds = merged.thresholds.filter((t) => t.basis === 'bound' && !ctx.reportOnly.has(reportOnlyKey(t.metric, t.expression)));
   if (bounds.length > 0) {
-    process.stdout.write(`Percentiles merged as an upper bound (the largest part's); each part checked its own: ${bounds.map((t) => `${t.metric} ${t.expression}`).join(', ')}\n`);
+    process.stdout.write(
+      `Percentiles merged as an upper bound (the largest part's); each part checked its own: ${bounds.map((t) => `${t.metric} ${t.expression}`).join(', ')}\n`,
+    );
   }
   const partsCrossed = runs.map((r, i) => (r.code === 99 ? i + 1 : 0)).filter((i) => i > 0);
-  if (partsCrossed.length > 0) process.stdout.write(`Parts that crossed a threshold on their own: ${partsCrossed.join(', ')} (the merged verdict fails with them)\n`);
-  if (merged.brokenParts.length > 0) process.stderr.write(`floodgate fanout: part ${merged.brokenParts.map((i) => i + 1).join(', ')} ended with an error; see its k6.log\n`);
+  if (partsCrossed.length > 0)
+    process.stdout.write(`Parts that crossed a threshold on their own: ${partsCrossed.join(', ')} (the merged verdict fails with them)\n`);
+  if (merged.brokenParts.length > 0)
+    process.stderr.write(`floodgate fanout: part ${merged.brokenParts.map((i) => i + 1).join(', ')} ended with an error; see its k6.log\n`);
   return merged.code;
 }
 

@@ -52,8 +52,10 @@ function build() {
   // throwaway module that requires the exact version and builds it needs only that version.
   say('go install failed; building through a throwaway module that pins the exact version');
   writeFileSync(join(staging, 'go.mod'), 'module floodgate/k6build\n\ngo 1.22\n');
-  if (!go(['get', `${K6_MODULE}@${K6_VERSION}`], {}, staging) ||
-      !go(['build', '-trimpath', '-o', cachedK6 + '.tmp', K6_MODULE], {}, staging)) {
+  if (
+    !go(['get', `${K6_MODULE}@${K6_VERSION}`], {}, staging) ||
+    !go(['build', '-trimpath', '-o', cachedK6 + '.tmp', K6_MODULE], {}, staging)
+  ) {
     throw new Error(`could not build k6 ${K6_VERSION} with Go (see the go output above)`);
   }
   renameSync(cachedK6 + '.tmp', cachedK6);

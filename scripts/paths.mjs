@@ -7,6 +7,4 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-export const cacheDir =
-  process.env.FLOODGATE_CACHE ||
-  join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'floodgate');
+export const cacheDir = process.env.FLOODGATE_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'floodgate');

@@ -82,7 +82,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.exit(2);
   }
   if (!existsSync(file)) {
-    process.stderr.write(`floodgate report: no file ${file}; the demo names its report at the end of its output (results/<scenario>-<stamp>-report.html)\n`);
+    process.stderr.write(
+      `floodgate report: no file ${file}; the demo names its report at the end of its output (results/<scenario>-<stamp>-report.html)\n`,
+    );
     process.exit(2);
   }
   let r: ReportCheck;

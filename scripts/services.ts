@@ -98,7 +98,10 @@ export async function ensurePostgres(): Promise<string> {
     }
   };
   if (await reachable()) return url;
-  const clusters = spawnSync('sh', ['-c', 'ls /etc/postgresql 2>/dev/null'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  const clusters = spawnSync('sh', ['-c', 'ls /etc/postgresql 2>/dev/null'], { encoding: 'utf8' })
+    .stdout.trim()
+    .split('\n')
+    .filter(Boolean);
   for (const version of clusters) spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], { stdio: 'inherit' });
   for (let i = 0; i < 20 && !(await reachable()); i++) await new Promise((r) => setTimeout(r, 500));
   if (!(await reachable())) throw new Error(`PostgreSQL at ${url} does not answer: start it, or set DATABASE_URL`);
@@ -154,7 +157,10 @@ bind-address = "127.0.0.1:${rpcPort}"
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const up = await fetch(`${url}/ping`).then((r) => r.status === 204, () => false);
+    const up = await fetch(`${url}/ping`).then(
+      (r) => r.status === 204,
+      () => false,
+    );
     if (up) break;
     if (child.exitCode !== null || Date.now() > deadline) {
       await stopChild(child);

@@ -21,7 +21,10 @@ export interface TargetProcess {
  * reports) does not also stop the target under it; it is stopped when this process exits.
  */
 export async function startTarget(name: string, args: string[] = [], o: { detached?: boolean } = {}): Promise<TargetProcess> {
-  const child = spawn(process.execPath, [TARGETS_BUNDLE, name, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: o.detached === true });
+  const child = spawn(process.execPath, [TARGETS_BUNDLE, name, '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: o.detached === true,
+  });
   if (o.detached) process.once('exit', () => child.exitCode === null && child.kill('SIGTERM'));
   let out = '';
   child.stdout!.on('data', (d) => (out += d));

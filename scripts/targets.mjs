@@ -8,6 +8,8 @@ import { repoRoot } from './paths.mjs';
 
 ensureDeps();
 buildAll();
-const child = spawn(process.execPath, ['--enable-source-maps', join(repoRoot, 'dist', 'targets.mjs'), ...process.argv.slice(2)], { stdio: 'inherit' });
+const child = spawn(process.execPath, ['--enable-source-maps', join(repoRoot, 'dist', 'targets.mjs'), ...process.argv.slice(2)], {
+  stdio: 'inherit',
+});
 for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 143 : 1)));

@@ -43,8 +43,10 @@ step(
   `tests: ${files.length} files`,
   process.execPath,
   [
-    '--import', 'tsx',
-    '--import', './test/shims/register.mjs',
+    '--import',
+    'tsx',
+    '--import',
+    './test/shims/register.mjs',
     '--test',
     // One file at a time: the end-to-end tests load the CPU, and timings measured under a
     // second k6 run would be noise.

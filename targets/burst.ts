@@ -30,9 +30,22 @@ export const burst: TargetModule = {
     'user-header': { describe: 'request header naming the user', type: 'string', defaults: { protected: 'X-User-Id', naive: 'X-User-Id' } },
     limit: { describe: 'requests per second per user', type: 'number', defaults: { protected: 5, naive: 5 } },
     burst: { describe: 'requests a user may send at once', type: 'number', defaults: { protected: 5, naive: 5 } },
-    store: { describe: "where the limiter counts: this process's memory, or Redis (shared by instances)", type: 'string', choices: ['memory', 'redis'], defaults: { protected: 'memory', naive: 'memory' } },
-    'redis-url': { describe: 'Redis for --store redis', type: 'string', defaults: { protected: 'redis://127.0.0.1:6379', naive: 'redis://127.0.0.1:6379' } },
-    'redis-prefix': { describe: 'key prefix in Redis', type: 'string', defaults: { protected: 'floodgate:burst', naive: 'floodgate:burst' } },
+    store: {
+      describe: "where the limiter counts: this process's memory, or Redis (shared by instances)",
+      type: 'string',
+      choices: ['memory', 'redis'],
+      defaults: { protected: 'memory', naive: 'memory' },
+    },
+    'redis-url': {
+      describe: 'Redis for --store redis',
+      type: 'string',
+      defaults: { protected: 'redis://127.0.0.1:6379', naive: 'redis://127.0.0.1:6379' },
+    },
+    'redis-prefix': {
+      describe: 'key prefix in Redis',
+      type: 'string',
+      defaults: { protected: 'floodgate:burst', naive: 'floodgate:burst' },
+    },
   },
   async start({ mode, host, port, flags }) {
     const costUs = flags['cost-us'] as number;
@@ -74,7 +87,12 @@ export const burst: TargetModule = {
         if (!d.allowed) {
           outcomes.inc({ outcome: 'rejected' });
           res.setHeader('Retry-After', String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))));
-          return sendJson(res, 429, { error: 'rate limit exceeded', user, limit: `${rate} req/s, burst ${burstSize}`, retryAfterMs: d.retryAfterMs });
+          return sendJson(res, 429, {
+            error: 'rate limit exceeded',
+            user,
+            limit: `${rate} req/s, burst ${burstSize}`,
+            retryAfterMs: d.retryAfterMs,
+          });
         }
       }
       burnCpu(costUs); // the origin's work, so its latency under load means something

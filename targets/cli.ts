@@ -27,7 +27,11 @@ function usage(): string {
     for (const [flag, f] of Object.entries(t.flags)) {
       const type = f.choices ? f.choices.join('|') : f.type;
       const values = Object.values(f.defaults);
-      const shown = values.every((v) => v === values[0]) ? String(values[0]) : Object.entries(f.defaults).map(([m, v]) => `${v} in ${m}`).join(', ');
+      const shown = values.every((v) => v === values[0])
+        ? String(values[0])
+        : Object.entries(f.defaults)
+            .map(([m, v]) => `${v} in ${m}`)
+            .join(', ');
       lines.push(`    --${flag} <${type}>: ${f.describe} (default ${shown})`);
     }
   }
@@ -71,7 +75,8 @@ export function parseCli(argv: string[]) {
     if (!(n in TARGETS)) throw new UsageError(`no target "${n}"; targets: ${targetNames.join(', ')}`);
   }
   const mods = names.map((n) => TARGETS[n as TargetName]);
-  if (values.port !== undefined && mods.length > 1) throw new UsageError('--port applies to one target; name one target or leave --port out');
+  if (values.port !== undefined && mods.length > 1)
+    throw new UsageError('--port applies to one target; name one target or leave --port out');
   const port = values.port === undefined ? undefined : (parseFlag('port', 'number', values.port) as number);
   if (port !== undefined && port > 65535) throw new UsageError(`--port ${port}: expected 0 to 65535`);
   const host = values.host ?? TARGET_HOST;
@@ -79,7 +84,8 @@ export function parseCli(argv: string[]) {
   const instances = values.instances === undefined ? 1 : (parseFlag('instances', 'number', values.instances) as number);
   if (instances < 1 || instances > 64) throw new UsageError(`--instances ${instances}: expected 1 to 64`);
   // Its workers are its instances already (--workers); two clusters cannot share the one port.
-  if (instances > 1 && positionals.includes('ws')) throw new UsageError('--instances does not apply to ws: it runs --workers processes on one port already');
+  if (instances > 1 && positionals.includes('ws'))
+    throw new UsageError('--instances does not apply to ws: it runs --workers processes on one port already');
   const plans = mods.map((mod: TargetModule) => {
     const mode = values.mode ?? mod.modes[0]!;
     if (!mod.modes.includes(mode)) throw new UsageError(`--mode ${mode}: target ${mod.name} has modes ${mod.modes.join(', ')}`);
@@ -118,7 +124,9 @@ async function main(): Promise<void> {
   });
   for (const p of plans) {
     try {
-      const flags = Object.entries(p.flags).map(([k, v]) => `${k}=${v}`).join(' ');
+      const flags = Object.entries(p.flags)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
       if (instances === 1) {
         const t = await p.mod.start({ mode: p.mode, host, port: p.port, flags: p.flags });
         running.push(t);
@@ -136,10 +144,17 @@ async function main(): Promise<void> {
       }
       const lb = await startBalancer({ host, port: p.port, upstreams: copies.map((c) => c.url) });
       running.unshift(lb); // stop taking new work at the balancer first
-      process.stdout.write(`floodgate target ${p.mod.name} (mode ${p.mode}; ${flags}; ${instances} instances, round robin) listening on ${lb.url}\n`);
+      process.stdout.write(
+        `floodgate target ${p.mod.name} (mode ${p.mode}; ${flags}; ${instances} instances, round robin) listening on ${lb.url}\n`,
+      );
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'EADDRINUSE' ? `port ${p.port} is in use (another target running? pick one with --port)` : err instanceof Error ? err.message : String(err);
+      const why =
+        code === 'EADDRINUSE'
+          ? `port ${p.port} is in use (another target running? pick one with --port)`
+          : err instanceof Error
+            ? err.message
+            : String(err);
       process.stderr.write(`floodgate targets: cannot start ${p.mod.name}: ${why}${all ? ' (skipped; the others run)' : ''}\n`);
       if (all) continue;
       await Promise.all(running.map((t) => t.close(0)));

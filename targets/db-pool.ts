@@ -32,17 +32,42 @@ export const dbPool: TargetModule = {
   name: 'db-pool',
   modes: ['protected', 'naive'],
   describe: {
-    protected: 'at most --max-waiting callers queue for a connection, each at most --acquire-timeout-ms; beyond, 503 {"error":"database pool exhausted"} with Retry-After; statement timeout',
+    protected:
+      'at most --max-waiting callers queue for a connection, each at most --acquire-timeout-ms; beyond, 503 {"error":"database pool exhausted"} with Retry-After; statement timeout',
     naive: 'callers queue for a connection without bound or timeout',
   },
   flags: {
-    'database-url': { describe: 'PostgreSQL to use (env DATABASE_URL wins over the default)', type: 'string', defaults: { protected: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, naive: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL } },
-    schema: { describe: 'schema the target creates and uses', type: 'string', defaults: { protected: 'floodgate_dbpool', naive: 'floodgate_dbpool' } },
+    'database-url': {
+      describe: 'PostgreSQL to use (env DATABASE_URL wins over the default)',
+      type: 'string',
+      defaults: { protected: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, naive: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL },
+    },
+    schema: {
+      describe: 'schema the target creates and uses',
+      type: 'string',
+      defaults: { protected: 'floodgate_dbpool', naive: 'floodgate_dbpool' },
+    },
     'pool-size': { describe: 'connections in the pool (seed 003: 60)', type: 'number', defaults: { protected: 60, naive: 60 } },
-    'hold-ms': { describe: 'how long each debit transaction holds its connection', type: 'number', defaults: { protected: 2000, naive: 2000 } },
-    'acquire-timeout-ms': { describe: 'longest wait for a connection (0: forever)', type: 'number', defaults: { protected: 1000, naive: 0 } },
-    'max-waiting': { describe: 'callers allowed to queue for a connection (0: no bound)', type: 'number', defaults: { protected: 60, naive: 0 } },
-    'statement-timeout-ms': { describe: 'PostgreSQL statement_timeout (0: none)', type: 'number', defaults: { protected: 10_000, naive: 0 } },
+    'hold-ms': {
+      describe: 'how long each debit transaction holds its connection',
+      type: 'number',
+      defaults: { protected: 2000, naive: 2000 },
+    },
+    'acquire-timeout-ms': {
+      describe: 'longest wait for a connection (0: forever)',
+      type: 'number',
+      defaults: { protected: 1000, naive: 0 },
+    },
+    'max-waiting': {
+      describe: 'callers allowed to queue for a connection (0: no bound)',
+      type: 'number',
+      defaults: { protected: 60, naive: 0 },
+    },
+    'statement-timeout-ms': {
+      describe: 'PostgreSQL statement_timeout (0: none)',
+      type: 'number',
+      defaults: { protected: 10_000, naive: 0 },
+    },
   },
   async start({ host, port, flags }) {
     const f = flags as Record<string, number> & { 'database-url': string; schema: string };
@@ -60,12 +85,22 @@ export const dbPool: TargetModule = {
       await pool.query(schemaSql(schema));
     } catch (err) {
       await pool.end();
-      throw new Error(`cannot prepare PostgreSQL at ${f['database-url'].replace(/:[^:@/]*@/, ':***@')} (${(err as Error).message}): start PostgreSQL or pass --database-url`, { cause: err });
+      throw new Error(
+        `cannot prepare PostgreSQL at ${f['database-url'].replace(/:[^:@/]*@/, ':***@')} (${(err as Error).message}): start PostgreSQL or pass --database-url`,
+        { cause: err },
+      );
     }
 
     const registry = new Registry();
     const poolGauge = (name: string, help: string, read: () => number) =>
-      new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+      new Gauge({
+        name,
+        help,
+        registers: [registry],
+        collect() {
+          this.set(read());
+        },
+      });
     poolGauge('db_pool_total', 'Connections the pool holds (busy or idle).', () => pool.totalCount);
     poolGauge('db_pool_idle', 'Idle connections in the pool.', () => pool.idleCount);
     poolGauge('db_pool_waiting', 'Callers queued for a connection.', () => pool.waitingCount);
@@ -98,7 +133,12 @@ export const dbPool: TargetModule = {
       buckets: [0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
       registers: [registry],
     });
-    const exhausted = new Counter({ name: 'db_pool_exhausted_total', help: 'Requests answered 503 because no connection could be had, by reason.', labelNames: ['reason'], registers: [registry] });
+    const exhausted = new Counter({
+      name: 'db_pool_exhausted_total',
+      help: 'Requests answered 503 because no connection could be had, by reason.',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
 
     async function acquire(): Promise<pg.PoolClient> {
       if (f['max-waiting'] > 0 && pool.waitingCount >= f['max-waiting'] && pool.idleCount === 0) {
@@ -121,7 +161,10 @@ export const dbPool: TargetModule = {
 
     async function debit(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const key = req.headers['idempotency-key'];
-      if (typeof key !== 'string' || key === '' || key.length > 200) return sendJson(res, 400, { error: 'an Idempotency-Key header (1-200 characters) is required: it makes a retried debit apply once' });
+      if (typeof key !== 'string' || key === '' || key.length > 200)
+        return sendJson(res, 400, {
+          error: 'an Idempotency-Key header (1-200 characters) is required: it makes a retried debit apply once',
+        });
       let body: { account?: unknown; amount?: unknown };
       try {
         body = JSON.parse((await readBody(req, 65_536))?.toString() ?? '');
@@ -138,12 +181,22 @@ export const dbPool: TargetModule = {
       } catch (err) {
         if (!(err instanceof PoolExhausted)) throw err;
         res.setHeader('Retry-After', '1');
-        return sendJson(res, 503, { error: 'database pool exhausted', detail: err.message, pool: { size: f['pool-size'], waiting: pool.waitingCount } });
+        return sendJson(res, 503, {
+          error: 'database pool exhausted',
+          detail: err.message,
+          pool: { size: f['pool-size'], waiting: pool.waitingCount },
+        });
       }
       try {
         await client.query('BEGIN');
-        await client.query(`INSERT INTO ${schema}.accounts (id, credits) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [account, INITIAL_CREDITS]);
-        const inserted = await client.query(`INSERT INTO ${schema}.debits (idempotency_key, account_id, amount) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [key, account, amount]);
+        await client.query(`INSERT INTO ${schema}.accounts (id, credits) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
+          account,
+          INITIAL_CREDITS,
+        ]);
+        const inserted = await client.query(
+          `INSERT INTO ${schema}.debits (idempotency_key, account_id, amount) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+          [key, account, amount],
+        );
         const applied = inserted.rowCount === 1;
         if (applied) await client.query(`UPDATE ${schema}.accounts SET credits = credits - $2 WHERE id = $1`, [account, amount]);
         // The long part of seed 003's quota/credit transaction, holding the connection.
@@ -160,7 +213,8 @@ export const dbPool: TargetModule = {
 
     async function ledger(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const prefix = new URL(req.url ?? '/', 'http://x').searchParams.get('prefix') ?? '';
-      if (prefix.length < 4) return sendJson(res, 400, { error: 'prefix (at least 4 characters) is required: the run id the keys start with' });
+      if (prefix.length < 4)
+        return sendJson(res, 400, { error: 'prefix (at least 4 characters) is required: the run id the keys start with' });
       // Reads bypass the pool queue: the consistency check must not wait behind the load.
       const side = new pg.Client({ connectionString: f['database-url'] });
       await side.connect();
@@ -173,13 +227,25 @@ export const dbPool: TargetModule = {
           [prefix, INITIAL_CREDITS],
         );
         const r = rows[0]!;
-        sendJson(res, 200, { prefix, debits: Number(r.debits), distinctKeys: Number(r.keys), debited: Number(r.debited), balanceDrop: Number(r.drop) });
+        sendJson(res, 200, {
+          prefix,
+          debits: Number(r.debits),
+          distinctKeys: Number(r.keys),
+          debited: Number(r.debited),
+          balanceDrop: Number(r.drop),
+        });
       } finally {
         await side.end();
       }
     }
 
-    const server = await serveHttp({ name: 'db-pool', registry, host, port, handler: routes({ 'POST /api/debit': debit, 'GET /api/ledger': ledger }) });
+    const server = await serveHttp({
+      name: 'db-pool',
+      registry,
+      host,
+      port,
+      handler: routes({ 'POST /api/debit': debit, 'GET /api/ledger': ledger }),
+    });
     return closingAlso(server, () => pool.end());
   },
 };

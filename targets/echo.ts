@@ -20,7 +20,11 @@ export const echo: TargetModule = {
   flags: {
     'delay-ms': { describe: 'added latency per request, in ms', type: 'number', defaults: { healthy: 0, degraded: 200 } },
     'keep-alive': { describe: 'keep connections open between requests', type: 'boolean', defaults: { healthy: true, degraded: false } },
-    'max-connections': { describe: 'drop new connections above this many open (0: no cap)', type: 'number', defaults: { healthy: 0, degraded: 50 } },
+    'max-connections': {
+      describe: 'drop new connections above this many open (0: no cap)',
+      type: 'number',
+      defaults: { healthy: 0, degraded: 50 },
+    },
   },
   async start({ host, port, flags }) {
     const delayMs = flags['delay-ms'] as number;

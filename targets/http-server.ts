@@ -33,7 +33,12 @@ export async function serveHttp(o: ServeOptions): Promise<RunningServer> {
   registry.setDefaultLabels({ target: o.name });
   // process_resident_memory_bytes, nodejs_eventloop_lag_seconds, open fds, heap...
   collectDefaultMetrics({ register: registry });
-  const requests = new Counter({ name: 'http_requests_total', help: 'Requests answered, by route and status (not /metrics).', labelNames: ['route', 'status'], registers: [registry] });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'Requests answered, by route and status (not /metrics).',
+    labelNames: ['route', 'status'],
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'Time from request to response, by route.',
@@ -43,7 +48,11 @@ export async function serveHttp(o: ServeOptions): Promise<RunningServer> {
   });
   const inflight = new Gauge({ name: 'http_inflight_requests', help: 'Requests received and not yet answered.', registers: [registry] });
   const openConnections = new Gauge({ name: 'http_open_connections', help: 'TCP connections open now.', registers: [registry] });
-  const dropped = new Counter({ name: 'http_dropped_connections_total', help: 'Connections dropped at accept because of the connection cap.', registers: [registry] });
+  const dropped = new Counter({
+    name: 'http_dropped_connections_total',
+    help: 'Connections dropped at accept because of the connection cap.',
+    registers: [registry],
+  });
 
   let draining = false;
   const tracker = new Inflight();

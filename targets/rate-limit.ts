@@ -40,7 +40,10 @@ export function gcra(tat: number | undefined, now: number, o: LimiterOptions): {
   if (slack < 0) {
     return { decision: { allowed: false, remaining: 0, retryAfterMs: Math.ceil(-slack), resetMs: Math.ceil(start - now) }, tat: start };
   }
-  return { decision: { allowed: true, remaining: Math.floor(slack / interval), retryAfterMs: 0, resetMs: Math.ceil(next - now) }, tat: next };
+  return {
+    decision: { allowed: true, remaining: Math.floor(slack / interval), retryAfterMs: 0, resetMs: Math.ceil(next - now) },
+    tat: next,
+  };
 }
 
 export function memoryLimiter(o: LimiterOptions): Limiter {

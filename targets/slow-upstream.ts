@@ -38,18 +38,35 @@ export const slowUpstream: TargetModule = {
   name: 'slow-upstream',
   modes: ['protected', 'naive'],
   describe: {
-    protected: 'per-user limit of 50 concurrent slow calls (429), 100 in all (503 + Retry-After), 30 s upstream timeout (504), circuit breaker (503)',
+    protected:
+      'per-user limit of 50 concurrent slow calls (429), 100 in all (503 + Retry-After), 30 s upstream timeout (504), circuit breaker (503)',
     naive: 'no limits, no timeout, no breaker: slow calls pile up',
   },
   flags: {
     'upstream-min-ms': { describe: 'fastest upstream answer', type: 'number', defaults: { protected: 2000, naive: 2000 } },
-    'upstream-max-ms': { describe: 'slowest upstream answer (uniform in between)', type: 'number', defaults: { protected: 3000, naive: 3000 } },
+    'upstream-max-ms': {
+      describe: 'slowest upstream answer (uniform in between)',
+      type: 'number',
+      defaults: { protected: 3000, naive: 3000 },
+    },
     'user-limit': { describe: 'concurrent slow calls per user (0: no limit)', type: 'number', defaults: PROTECTED_AND_NAIVE(50) },
     'global-limit': { describe: 'concurrent slow calls in all (0: no limit)', type: 'number', defaults: PROTECTED_AND_NAIVE(100) },
     'timeout-ms': { describe: 'upstream call timeout (0: none)', type: 'number', defaults: PROTECTED_AND_NAIVE(30_000) },
-    'breaker-failures': { describe: 'consecutive upstream failures that open the circuit (0: no breaker)', type: 'number', defaults: PROTECTED_AND_NAIVE(5) },
-    'breaker-half-open-ms': { describe: 'how long the circuit stays open before a trial call', type: 'number', defaults: { protected: 5000, naive: 5000 } },
-    'pending-cost-us': { describe: `CPU each pending upstream call costs its process every ${PENDING_TICK_MS} ms (timers, buffers, GC)`, type: 'number', defaults: { protected: 800, naive: 800 } },
+    'breaker-failures': {
+      describe: 'consecutive upstream failures that open the circuit (0: no breaker)',
+      type: 'number',
+      defaults: PROTECTED_AND_NAIVE(5),
+    },
+    'breaker-half-open-ms': {
+      describe: 'how long the circuit stays open before a trial call',
+      type: 'number',
+      defaults: { protected: 5000, naive: 5000 },
+    },
+    'pending-cost-us': {
+      describe: `CPU each pending upstream call costs its process every ${PENDING_TICK_MS} ms (timers, buffers, GC)`,
+      type: 'number',
+      defaults: { protected: 800, naive: 800 },
+    },
     'pending-kb': { describe: 'memory each pending upstream call holds', type: 'number', defaults: { protected: 128, naive: 128 } },
     'user-header': { describe: 'request header naming the user', type: 'string', defaults: { protected: 'X-User-Id', naive: 'X-User-Id' } },
   },
@@ -57,19 +74,30 @@ export const slowUpstream: TargetModule = {
     const f = flags as Record<string, number> & { 'user-header': string };
     const upstream = await startUpstream({ minMs: f['upstream-min-ms'], maxMs: Math.max(f['upstream-min-ms'], f['upstream-max-ms']) });
     const registry = new Registry();
-    const upstreamInflight = new Gauge({ name: 'upstream_inflight_calls', help: 'Calls to the upstream not yet answered.', registers: [registry] });
+    const upstreamInflight = new Gauge({
+      name: 'upstream_inflight_calls',
+      help: 'Calls to the upstream not yet answered.',
+      registers: [registry],
+    });
     const rejections = new Counter({
       name: 'rejections_total',
       help: 'Slow calls refused or failed, by reason: user_limit (429), global_limit (503), breaker_open (503), timeout (504), upstream_error (502).',
       labelNames: ['reason'],
       registers: [registry],
     });
-    const breakerGauge = new Gauge({ name: 'circuit_breaker_state', help: 'Upstream circuit: 0 closed, 1 half-open, 2 open.', registers: [registry] });
+    const breakerGauge = new Gauge({
+      name: 'circuit_breaker_state',
+      help: 'Upstream circuit: 0 closed, 1 half-open, 2 open.',
+      registers: [registry],
+    });
 
     const policies: IPolicy[] = [];
     if (f['global-limit'] > 0) policies.push(bulkhead(f['global-limit'], 0));
     if (f['breaker-failures'] > 0) {
-      const breaker = circuitBreaker(handleAll, { halfOpenAfter: f['breaker-half-open-ms'], breaker: new ConsecutiveBreaker(f['breaker-failures']) });
+      const breaker = circuitBreaker(handleAll, {
+        halfOpenAfter: f['breaker-half-open-ms'],
+        breaker: new ConsecutiveBreaker(f['breaker-failures']),
+      });
       breaker.onStateChange((s) => breakerGauge.set(BREAKER_STATE_VALUE[s]));
       policies.push(breaker);
     }
@@ -96,7 +124,8 @@ export const slowUpstream: TargetModule = {
 
     async function slow(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const user = req.headers[header];
-      if (typeof user !== 'string' || user === '') return sendJson(res, 400, { error: `missing ${f['user-header']} header: it names the user the limit applies to` });
+      if (typeof user !== 'string' || user === '')
+        return sendJson(res, 400, { error: `missing ${f['user-header']} header: it names the user the limit applies to` });
       const mine = perUser.get(user) ?? 0;
       if (f['user-limit'] > 0 && mine >= f['user-limit']) {
         rejections.inc({ reason: 'user_limit' });
@@ -132,7 +161,8 @@ export const slowUpstream: TargetModule = {
     function outage(req: IncomingMessage, res: ServerResponse): void {
       const mode = new URL(req.url ?? '/', 'http://x').searchParams.get('mode');
       if (req.method === 'POST') {
-        if (!(OUTAGE_MODES as readonly string[]).includes(mode ?? '')) return sendJson(res, 400, { error: `mode must be one of ${OUTAGE_MODES.join(', ')}` });
+        if (!(OUTAGE_MODES as readonly string[]).includes(mode ?? ''))
+          return sendJson(res, 400, { error: `mode must be one of ${OUTAGE_MODES.join(', ')}` });
         upstream.outage = mode as OutageMode;
       }
       sendJson(res, 200, { outage: upstream.outage });

@@ -23,7 +23,12 @@ export function runWsWorker(): void {
   new AggregatorRegistry();
   AggregatorRegistry.setRegistries([registry]);
   // By worker, so an uneven spread shows (each worker may hold at most the per-process file limit).
-  const openGauge = new Gauge({ name: 'ws_open_connections', help: 'WebSocket connections open now, by worker (sum them for the total).', labelNames: ['worker'], registers: [registry] });
+  const openGauge = new Gauge({
+    name: 'ws_open_connections',
+    help: 'WebSocket connections open now, by worker (sum them for the total).',
+    labelNames: ['worker'],
+    registers: [registry],
+  });
   const open = openGauge.labels({ worker: String(c.index) });
   open.set(0);
   const opened = new Counter({ name: 'ws_connections_total', help: 'WebSocket connections accepted.', registers: [registry] });
@@ -92,17 +97,20 @@ export function runWsWorker(): void {
   });
 
   // --heartbeat-ms 0: no heartbeat (dead peers stay until the kernel notices).
-  const heartbeat = c.heartbeatMs <= 0 ? undefined : setInterval(() => {
-    for (const socket of wss.clients) {
-      if (!alive.get(socket)) {
-        endedBy.set(socket, 'heartbeat');
-        socket.terminate();
-        continue;
-      }
-      alive.set(socket, false);
-      socket.ping();
-    }
-  }, c.heartbeatMs);
+  const heartbeat =
+    c.heartbeatMs <= 0
+      ? undefined
+      : setInterval(() => {
+          for (const socket of wss.clients) {
+            if (!alive.get(socket)) {
+              endedBy.set(socket, 'heartbeat');
+              socket.terminate();
+              continue;
+            }
+            alive.set(socket, false);
+            socket.ping();
+          }
+        }, c.heartbeatMs);
 
   const pendingMetrics = new Map<number, (m: Extract<WsMessage, { type: 'metrics-response' }>) => void>();
   let nextId = 0;

@@ -23,18 +23,39 @@ export const ws: TargetModule = {
     degraded: 'drops 5% of connections mid-hold without a close frame, echoes 25 ms late and holds 256 KB per connection',
   },
   flags: {
-    workers: { describe: 'worker processes, each holding its share of the connections (1 to 64)', type: 'number', defaults: { healthy: DEFAULT_WORKERS, degraded: DEFAULT_WORKERS } },
-    'heartbeat-ms': { describe: 'ping every client this often and cut one that did not answer the last ping (0: no heartbeat)', type: 'number', defaults: { healthy: 30_000, degraded: 30_000 } },
-    'drop-permille': { describe: 'connections in 1000 cut (no close frame) after --drop-after-ms', type: 'number', defaults: { healthy: 0, degraded: 50 } },
-    'drop-after-ms': { describe: 'how long a connection picked for dropping lives', type: 'number', defaults: { healthy: 3_000, degraded: 3_000 } },
+    workers: {
+      describe: 'worker processes, each holding its share of the connections (1 to 64)',
+      type: 'number',
+      defaults: { healthy: DEFAULT_WORKERS, degraded: DEFAULT_WORKERS },
+    },
+    'heartbeat-ms': {
+      describe: 'ping every client this often and cut one that did not answer the last ping (0: no heartbeat)',
+      type: 'number',
+      defaults: { healthy: 30_000, degraded: 30_000 },
+    },
+    'drop-permille': {
+      describe: 'connections in 1000 cut (no close frame) after --drop-after-ms',
+      type: 'number',
+      defaults: { healthy: 0, degraded: 50 },
+    },
+    'drop-after-ms': {
+      describe: 'how long a connection picked for dropping lives',
+      type: 'number',
+      defaults: { healthy: 3_000, degraded: 3_000 },
+    },
     'echo-delay-ms': { describe: 'added delay before each echo', type: 'number', defaults: { healthy: 0, degraded: 25 } },
     balance: {
-      describe: 'who spreads new connections over the workers: kernel (workers accept from the shared socket themselves) or round-robin (the primary accepts and hands each over; even, but one process accepts for all and falls behind first)',
+      describe:
+        'who spreads new connections over the workers: kernel (workers accept from the shared socket themselves) or round-robin (the primary accepts and hands each over; even, but one process accepts for all and falls behind first)',
       type: 'string',
       choices: ['kernel', 'round-robin'],
       defaults: { healthy: 'kernel', degraded: 'kernel' },
     },
-    'kb-per-connection': { describe: 'memory held per open connection, in KB (a session object, a buffer)', type: 'number', defaults: { healthy: 0, degraded: 256 } },
+    'kb-per-connection': {
+      describe: 'memory held per open connection, in KB (a session object, a buffer)',
+      type: 'number',
+      defaults: { healthy: 0, degraded: 256 },
+    },
   },
   async start({ mode, host, port, flags }) {
     const workers = flags.workers as number;
@@ -57,7 +78,13 @@ function listening(worker: Worker): Promise<{ port: number }> {
   });
 }
 
-async function startCluster(o: { mode: string; host: string; port: number; workers: number; flags: Record<string, unknown> }): Promise<RunningTarget> {
+async function startCluster(o: {
+  mode: string;
+  host: string;
+  port: number;
+  workers: number;
+  flags: Record<string, unknown>;
+}): Promise<RunningTarget> {
   const aggregator = new AggregatorRegistry();
   // The workers run the same bundle; targets/cli.ts sees cluster.isWorker and runs ws-worker.ts.
   cluster.setupPrimary({ args: [], silent: false });
@@ -90,7 +117,9 @@ async function startCluster(o: { mode: string; host: string; port: number; worke
       // One that never listened failed at start (start() reports it); do not loop on it.
       if (closing || !served) return;
       // A lost worker takes its connections with it: say so, and put a fresh one in its place.
-      process.stderr.write(`floodgate target ws: worker ${index} exited (${signal ?? `code ${code}`}); its connections are gone; starting another\n`);
+      process.stderr.write(
+        `floodgate target ws: worker ${index} exited (${signal ?? `code ${code}`}); its connections are gone; starting another\n`,
+      );
       fork(index);
     });
     return worker;

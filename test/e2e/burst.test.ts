@@ -61,7 +61,10 @@ test('drift: two instances with in-memory limiters behind round robin let the us
 });
 
 test('no drift: two instances sharing a Redis limiter hold the user to about the limit (exit 0)', async () => {
-  const r = await burstAgainst(['--instances', '2', '--store', 'redis', '--redis-url', redis.url, '--redis-prefix', `e2e-${process.pid}`], { ...HEADROOM, ...DRIFT_LOAD });
+  const r = await burstAgainst(['--instances', '2', '--store', 'redis', '--redis-url', redis.url, '--redis-prefix', `e2e-${process.pid}`], {
+    ...HEADROOM,
+    ...DRIFT_LOAD,
+  });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const admitted = observed(r, 'over_limit_admitted_per_limit');
   assert.ok(admitted < 1.25, `admitted ${admitted} x the limit`);
@@ -86,8 +89,23 @@ function k6Json(args: string[], out: string): Promise<number | null> {
 test('split over two k6 processes with --execution-segment, every user keeps its rate and its id', async () => {
   const t = await startTarget('burst', ['--mode', 'naive']);
   const dir = mkdtempSync(join(tmpdir(), 'floodgate-segments-'));
-  const USERS = 10, RATE = 5, SECONDS = 4;
-  const load = ['-e', `BASE_URL=${t.url}`, '-e', `USERS=${USERS}`, '-e', `RATE=${RATE}`, '-e', `DURATION=${SECONDS}s`, '-e', 'OVER_RATE=0', '-e', `RESULTS_DIR=${dir}`];
+  const USERS = 10,
+    RATE = 5,
+    SECONDS = 4;
+  const load = [
+    '-e',
+    `BASE_URL=${t.url}`,
+    '-e',
+    `USERS=${USERS}`,
+    '-e',
+    `RATE=${RATE}`,
+    '-e',
+    `DURATION=${SECONDS}s`,
+    '-e',
+    'OVER_RATE=0',
+    '-e',
+    `RESULTS_DIR=${dir}`,
+  ];
   try {
     const single = join(dir, 'single.json');
     assert.equal(await k6Json([...load, dist('burst')], single), 0);

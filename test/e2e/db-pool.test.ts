@@ -44,5 +44,6 @@ test('naive: requests hang past the timeout, the queue grows, recovery is slow (
     assert.ok(r.report!.failedThresholds.includes(gate), `${gate} in ${r.report!.failedThresholds}`);
   }
   assert.ok(observed(r, 'recovery_seconds') >= 10, `recovery took ${observed(r, 'recovery_seconds')} s`);
-  for (const gate of ['debits_lost', 'debits_phantom', 'consistency_mismatches']) assert.ok(!r.report!.failedThresholds.includes(gate), gate);
+  for (const gate of ['debits_lost', 'debits_phantom', 'consistency_mismatches'])
+    assert.ok(!r.report!.failedThresholds.includes(gate), gate);
 });

@@ -10,7 +10,11 @@ import { repoRoot } from '../helpers/k6.ts';
 import { checkReport } from '../../scripts/report-check.ts';
 
 test('npm run demo runs the echo scenario end to end and leaves a summary and an HTML report', async (t) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', 'echo', '-e', 'STAGES=4s:3'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', 'echo', '-e', 'STAGES=4s:3'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /floodgate demo: echo target at http:\/\/127\.0\.0\.1:\d+; running echo/);
   assert.match(r.stdout, /PASSED: all \d+ thresholds met/);
@@ -67,7 +71,11 @@ function withoutSamples(html: string): string {
 }
 
 test('npm run demo with an unknown scenario says which there are', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', 'nope'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', 'nope'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /no scenario "nope"; scenarios: echo, keep-alive, burst, slow-upstream, db-pool, ws-hold, ws-throughput/);
 });

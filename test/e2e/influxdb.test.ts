@@ -22,23 +22,40 @@ test('a smoke run streams its metrics, tagged by scenario and failure mode, into
   const r = await runK6(dist('echo'), { PROFILE: 'smoke', BASE_URL: capped.url, STAGES: '3s:10' }, ['--out', `influxdb=${influx.url}/k6`]);
   assert.equal(r.code, 99, 'the capped target fails the run, which is what gives failure modes to store');
   const measurements = (await influxQuery(influx.url, 'k6', 'SHOW MEASUREMENTS')).map((row) => row[0]);
-  for (const m of ['http_reqs', 'http_req_duration', 'http_req_failed', 'failed_requests', 'checks', 'vus']) assert.ok(measurements.includes(m), `${m} in ${measurements}`);
-  const [[, requests]] = (await influxQuery(influx.url, 'k6', `SELECT count("value") FROM "http_reqs" WHERE "scenario" = 'echo'`)) as [unknown, number][];
+  for (const m of ['http_reqs', 'http_req_duration', 'http_req_failed', 'failed_requests', 'checks', 'vus'])
+    assert.ok(measurements.includes(m), `${m} in ${measurements}`);
+  const [[, requests]] = (await influxQuery(influx.url, 'k6', `SELECT count("value") FROM "http_reqs" WHERE "scenario" = 'echo'`)) as [
+    unknown,
+    number,
+  ][];
   assert.ok(requests! >= r.report!.requests.count - 1, `${requests} requests stored, ${r.report!.requests.count} made`);
-  const modes = (await influxQuery(influx.url, 'k6', `SHOW TAG VALUES FROM "failed_requests" WITH KEY = "failure_mode"`)).map((row) => row[1]);
+  const modes = (await influxQuery(influx.url, 'k6', `SHOW TAG VALUES FROM "failed_requests" WITH KEY = "failure_mode"`)).map(
+    (row) => row[1],
+  );
   assert.ok(modes.includes('conn_reset'), `failure modes stored: ${modes}`);
 });
 
 test('with InfluxDB down the run completes, its thresholds decide the exit code and its summary is written', async () => {
   const healthy = await startTarget('echo');
   try {
-    const ok = await runK6(dist('echo'), { ...HEADROOM, PROFILE: 'smoke', BASE_URL: healthy.url, STAGES: '2s:5' }, ['--out', 'influxdb=http://127.0.0.1:1/k6']);
+    const ok = await runK6(dist('echo'), { ...HEADROOM, PROFILE: 'smoke', BASE_URL: healthy.url, STAGES: '2s:5' }, [
+      '--out',
+      'influxdb=http://127.0.0.1:1/k6',
+    ]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stderr, /Couldn't write stats/);
     assert.equal(ok.report?.verdict, 'pass');
-    const bad = await runK6(dist('echo'), { PROFILE: 'smoke', BASE_URL: capped.url, STAGES: '2s:10' }, ['--out', 'influxdb=http://127.0.0.1:1/k6']);
+    const bad = await runK6(dist('echo'), { PROFILE: 'smoke', BASE_URL: capped.url, STAGES: '2s:10' }, [
+      '--out',
+      'influxdb=http://127.0.0.1:1/k6',
+    ]);
     assert.equal(bad.code, 99);
-    assert.deepEqual(readdirSync(bad.resultsDir).map((f) => f.replace(/^.*\./, '')).sort(), ['json', 'xml']);
+    assert.deepEqual(
+      readdirSync(bad.resultsDir)
+        .map((f) => f.replace(/^.*\./, ''))
+        .sort(),
+      ['json', 'xml'],
+    );
   } finally {
     await healthy.stop();
   }
@@ -48,9 +65,16 @@ test('with InfluxDB going away during a run, the run completes, keeps its verdic
   const healthy = await startTarget('echo');
   const leaving = await startInfluxDB();
   try {
-    const running = runK6(dist('echo'), { ...HEADROOM, PROFILE: 'smoke', BASE_URL: healthy.url, STAGES: '6s:5' }, ['--out', `influxdb=${leaving.url}/k6`]);
+    const running = runK6(dist('echo'), { ...HEADROOM, PROFILE: 'smoke', BASE_URL: healthy.url, STAGES: '6s:5' }, [
+      '--out',
+      `influxdb=${leaving.url}/k6`,
+    ]);
     // Until k6 has created its database the query errors: nothing stored yet.
-    const count = () => influxQuery(leaving.url, 'k6', 'SELECT count("value") FROM "http_reqs"').then((rows) => Number(rows[0]?.[1] ?? 0), () => 0);
+    const count = () =>
+      influxQuery(leaving.url, 'k6', 'SELECT count("value") FROM "http_reqs"').then(
+        (rows) => Number(rows[0]?.[1] ?? 0),
+        () => 0,
+      );
     const stored = await eventually('requests stored while InfluxDB is up', count, (n) => n > 0);
     await leaving.stop();
     const r = await running;
@@ -58,7 +82,12 @@ test('with InfluxDB going away during a run, the run completes, keeps its verdic
     assert.match(r.stderr, /Couldn't write stats/);
     assert.equal(r.report?.verdict, 'pass');
     assert.ok(r.report!.requests.count > stored, 'the run went on after InfluxDB left');
-    assert.deepEqual(readdirSync(r.resultsDir).map((f) => f.replace(/^.*\./, '')).sort(), ['json', 'xml']);
+    assert.deepEqual(
+      readdirSync(r.resultsDir)
+        .map((f) => f.replace(/^.*\./, ''))
+        .sort(),
+      ['json', 'xml'],
+    );
   } finally {
     await Promise.all([healthy.stop(), leaving.stop()]);
   }
@@ -90,10 +119,25 @@ test('every panel query of every dashboard returns data, once each scenario has 
   try {
     await streamed('keep-alive', 'echo', [], { STAGES: '1s:3,2s:3' });
     await streamed('burst', 'burst', [], { USERS: '10', DURATION: '4s' });
-    await streamed('slow-upstream', 'slow-upstream', ['--upstream-min-ms', '200', '--upstream-max-ms', '300'], { USERS: '5', DURATION: '10s', OUTAGE_AT: '3s', OUTAGE_FOR: '2s', RECOVERY: '2s' });
-    await streamed('ws-throughput', 'ws', ['--workers', '2'], { CONNECTIONS: '200', SOCKETS_PER_VU: '50', RATE: '400', RAMP: '1s', DURATION: '3s' });
+    await streamed('slow-upstream', 'slow-upstream', ['--upstream-min-ms', '200', '--upstream-max-ms', '300'], {
+      USERS: '5',
+      DURATION: '10s',
+      OUTAGE_AT: '3s',
+      OUTAGE_FOR: '2s',
+      RECOVERY: '2s',
+    });
+    await streamed('ws-throughput', 'ws', ['--workers', '2'], {
+      CONNECTIONS: '200',
+      SOCKETS_PER_VU: '50',
+      RATE: '400',
+      RAMP: '1s',
+      DURATION: '3s',
+    });
     await streamed('ws-hold', 'ws', ['--workers', '2'], { CONNECTIONS: '50', SOCKETS_PER_VU: '25', RAMP: '1s', HOLD: '3s' });
-    await streamed('db-pool', 'db-pool', ['--schema', schema, '--pool-size', '5', '--hold-ms', '500'], { OVERLOAD_STAGES: '1s:40,3s:40', RECOVERY_FOR: '4s' });
+    await streamed('db-pool', 'db-pool', ['--schema', schema, '--pool-size', '5', '--hold-ms', '500'], {
+      OVERLOAD_STAGES: '1s:40,3s:40',
+      RECOVERY_FOR: '4s',
+    });
   } finally {
     await dropSchema(pg, schema);
   }
@@ -112,7 +156,10 @@ test('every panel query of every dashboard returns data, once each scenario has 
     for (const p of dash.panels) {
       for (const t of p.targets ?? []) {
         const rows = await influxQuery(influx.url, 'k6', asGrafanaSends(t.query));
-        assert.ok(rows.some((r) => r.slice(1).some((v) => v !== null)), `${file}: panel "${p.title}" has data for ${t.query}`);
+        assert.ok(
+          rows.some((r) => r.slice(1).some((v) => v !== null)),
+          `${file}: panel "${p.title}" has data for ${t.query}`,
+        );
         queries++;
       }
     }

@@ -39,7 +39,13 @@ test('naive: calls pile up past the limit and drag the canary down (exit 99 on i
 });
 
 test('a probe that cannot reach its endpoint says so once and the run goes on', async () => {
-  const r = await against('protected', { ...HEADROOM, PROBE_URL: 'http://127.0.0.1:9/metrics', DURATION: '4s', OUTAGE_MODE: 'none', USERS: '5' });
+  const r = await against('protected', {
+    ...HEADROOM,
+    PROBE_URL: 'http://127.0.0.1:9/metrics',
+    DURATION: '4s',
+    OUTAGE_MODE: 'none',
+    USERS: '5',
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr.match(/floodgate probe: cannot read http:\/\/127\.0\.0\.1:9\/metrics/g)?.length, 1, r.stderr);
   assert.ok(r.report!.requests.count > 20, 'the load ran');

@@ -55,20 +55,41 @@ test('ws-hold: echoes that come back too late to be seen before the close fail t
 });
 
 test('ws-throughput: a schedule k6 cannot keep fails the generator gate (exit 99 on ws_send_lag), so a slow k6 is not blamed on the target', async () => {
-  const r = await against('ws-throughput', 'healthy', { CONNECTIONS: '100', SOCKETS_PER_VU: '100', RATE: '200000', RAMP: '1s', DURATION: '3s' });
+  const r = await against('ws-throughput', 'healthy', {
+    CONNECTIONS: '100',
+    SOCKETS_PER_VU: '100',
+    RATE: '200000',
+    RAMP: '1s',
+    DURATION: '3s',
+  });
   assert.equal(r.code, 99, r.stdout + r.stderr);
   assert.ok(r.report!.failedThresholds.includes('ws_send_lag'), r.report!.failedThresholds.join());
   assert.ok(k6Values(r, 'ws_send_lag')['p(95)']! > 20);
 });
 
-test('ws-throughput: without readings of the target\'s memory (no /metrics) the run fails instead of passing the memory gate on nothing', async () => {
-  const r = await against('ws-throughput', 'healthy', { ...HEADROOM, CONNECTIONS: '200', SOCKETS_PER_VU: '100', RATE: '200', RAMP: '1s', DURATION: '2s', PROBE_URL: 'http://127.0.0.1:9/metrics' });
+test("ws-throughput: without readings of the target's memory (no /metrics) the run fails instead of passing the memory gate on nothing", async () => {
+  const r = await against('ws-throughput', 'healthy', {
+    ...HEADROOM,
+    CONNECTIONS: '200',
+    SOCKETS_PER_VU: '100',
+    RATE: '200',
+    RAMP: '1s',
+    DURATION: '2s',
+    PROBE_URL: 'http://127.0.0.1:9/metrics',
+  });
   assert.equal(r.code, 99, r.stdout + r.stderr);
   assert.deepEqual(r.report!.failedThresholds, ['target_memory_readings']);
 });
 
 test('ws-hold: a refused handshake is named (conn_refused) and fails the established gate', async () => {
-  const r = await runK6(dist('ws-hold'), { PROFILE: 'smoke', CONNECTIONS: '20', SOCKETS_PER_VU: '10', HOLD: '1s', BASE_URL: 'http://127.0.0.1:9', SKIP_PREFLIGHT: 'true' });
+  const r = await runK6(dist('ws-hold'), {
+    PROFILE: 'smoke',
+    CONNECTIONS: '20',
+    SOCKETS_PER_VU: '10',
+    HOLD: '1s',
+    BASE_URL: 'http://127.0.0.1:9',
+    SKIP_PREFLIGHT: 'true',
+  });
   assert.equal(r.code, 99, r.stderr);
   assert.ok(r.report!.failedThresholds.includes('ws_established'), r.report!.failedThresholds.join());
   assert.equal(r.report!.failureModes['conn_refused'], 20);
@@ -94,7 +115,10 @@ test('ws-throughput, degraded: late echoes and 256 KB per connection fail latenc
 /** `npm run fanout -- <scenario> --procs N ...` as a user runs it (the script, not its parts). */
 function fanout(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/fanout.ts', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/fanout.ts', ...args], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -110,7 +134,10 @@ interface MergedFile {
   k6: Record<string, { values: Values }>;
 }
 
-async function fanoutAgainst(mode: string, extra: string[] = []): Promise<{ code: number | null; out: string; merged: MergedFile; dir: string }> {
+async function fanoutAgainst(
+  mode: string,
+  extra: string[] = [],
+): Promise<{ code: number | null; out: string; merged: MergedFile; dir: string }> {
   const t = await startTarget('ws', ['--mode', mode, '--workers', '2']);
   try {
     const r = await fanout(['ws-hold', '--procs', '2', '-e', 'PROFILE=smoke', '-e', `BASE_URL=${t.url}`, ...extra]);

@@ -75,7 +75,18 @@ test('two in-memory instances behind round robin each count alone: the user gets
 });
 
 test('two instances sharing Redis count together: the user gets the burst once', async () => {
-  const t = await startTarget('burst', ['--instances', '2', '--limit', '1', '--store', 'redis', '--redis-url', redis.url, '--redis-prefix', `test-${process.pid}`]);
+  const t = await startTarget('burst', [
+    '--instances',
+    '2',
+    '--limit',
+    '1',
+    '--store',
+    'redis',
+    '--redis-url',
+    redis.url,
+    '--redis-prefix',
+    `test-${process.pid}`,
+  ]);
   try {
     assert.equal(await admitted(t, 'erin', 20), 5);
   } finally {
@@ -85,7 +96,10 @@ test('two instances sharing Redis count together: the user gets the burst once',
 
 test('an unreachable Redis stops the target at start with what to do', () => {
   const bundle = fileURLToPath(new URL('../../dist/targets.mjs', import.meta.url));
-  const r = spawnSync(process.execPath, [bundle, 'burst', '--port', '0', '--store', 'redis', '--redis-url', 'redis://127.0.0.1:1'], { encoding: 'utf8', timeout: 15_000 });
+  const r = spawnSync(process.execPath, [bundle, 'burst', '--port', '0', '--store', 'redis', '--redis-url', 'redis://127.0.0.1:1'], {
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
   assert.equal(r.status, 1);
   assert.match(r.stderr, /cannot reach Redis at redis:\/\/127\.0\.0\.1:1 .*start Redis, or use --store memory/);
 });

@@ -17,8 +17,13 @@ after(async () => {
 });
 
 const debit = (t: TargetProcess, key: string, account: string, amount = 3) =>
-  fetch(`${t.url}/api/debit`, { method: 'POST', headers: { 'Idempotency-Key': key, 'Content-Type': 'application/json' }, body: JSON.stringify({ account, amount }) });
-const ledger = async (t: TargetProcess, prefix: string) => (await fetch(`${t.url}/api/ledger?prefix=${prefix}`)).json() as Promise<Record<string, number>>;
+  fetch(`${t.url}/api/debit`, {
+    method: 'POST',
+    headers: { 'Idempotency-Key': key, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ account, amount }),
+  });
+const ledger = async (t: TargetProcess, prefix: string) =>
+  (await fetch(`${t.url}/api/ledger?prefix=${prefix}`)).json() as Promise<Record<string, number>>;
 
 test('a debit applies once per idempotency key: the replay answers 200 and debits nothing', async () => {
   const t = await startTarget('db-pool', ['--schema', schema, '--hold-ms', '10']);
@@ -50,7 +55,18 @@ test('a debit without a key or with a bad body is a 400 saying what is needed', 
 });
 
 test('protected: with the pool busy and the queue full, the next debit gets 503 at once with a body that says the pool is exhausted', async () => {
-  const t = await startTarget('db-pool', ['--schema', schema, '--pool-size', '1', '--hold-ms', '800', '--max-waiting', '1', '--acquire-timeout-ms', '5000']);
+  const t = await startTarget('db-pool', [
+    '--schema',
+    schema,
+    '--pool-size',
+    '1',
+    '--hold-ms',
+    '800',
+    '--max-waiting',
+    '1',
+    '--acquire-timeout-ms',
+    '5000',
+  ]);
   try {
     const holding = debit(t, 'ex-1', 'ex-a');
     await new Promise((r) => setTimeout(r, 150));
@@ -91,7 +107,14 @@ test('/metrics shows the pool (total, idle, waiting), acquisition wait, 503s and
   try {
     await debit(t, 'm-1', 'm-a');
     const text = await (await fetch(`${t.url}/metrics`)).text();
-    for (const name of ['db_pool_total', 'db_pool_idle', 'db_pool_waiting', 'db_pool_acquire_seconds', 'db_pool_exhausted_total', 'db_server_connections']) {
+    for (const name of [
+      'db_pool_total',
+      'db_pool_idle',
+      'db_pool_waiting',
+      'db_pool_acquire_seconds',
+      'db_pool_exhausted_total',
+      'db_server_connections',
+    ]) {
       assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
     }
     assert.match(text, /^db_server_connections\{state="idle",target="db-pool"\} [1-9]/m);
@@ -102,7 +125,13 @@ test('/metrics shows the pool (total, idle, waiting), acquisition wait, 503s and
 
 test('an unreachable database stops the target at start with what to do', () => {
   const bundle = fileURLToPath(new URL('../../dist/targets.mjs', import.meta.url));
-  const r = spawnSync(process.execPath, [bundle, 'db-pool', '--port', '0', '--database-url', 'postgres://postgres@127.0.0.1:1/postgres'], { encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(process.execPath, [bundle, 'db-pool', '--port', '0', '--database-url', 'postgres://postgres@127.0.0.1:1/postgres'], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   assert.equal(r.status, 1);
-  assert.match(r.stderr, /cannot prepare PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/postgres .*start PostgreSQL or pass --database-url/);
+  assert.match(
+    r.stderr,
+    /cannot prepare PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/postgres .*start PostgreSQL or pass --database-url/,
+  );
 });

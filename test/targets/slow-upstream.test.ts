@@ -30,7 +30,10 @@ test('past 2 concurrent calls a user gets 429 at once; past 3 in all the next ca
     assert.equal(fourth.status, 503);
     assert.equal(fourth.res.headers.get('retry-after'), '1');
     assert.ok(fourth.ms < 200, `503 took ${fourth.ms} ms`);
-    assert.deepEqual((await Promise.all(running)).map((r) => r.status), [200, 200, 200]);
+    assert.deepEqual(
+      (await Promise.all(running)).map((r) => r.status),
+      [200, 200, 200],
+    );
     assert.equal(await t.metric('rejections_total', { reason: 'user_limit' }), 1);
     assert.equal(await t.metric('rejections_total', { reason: 'global_limit' }), 1);
     assert.equal((await fetch(`${t.url}/api/fast`)).status, 200);
@@ -87,7 +90,15 @@ test('/metrics has in-flight, rejections, breaker state, RSS, heap and event-loo
   const t = await startTarget('slow-upstream', FAST_UPSTREAM);
   try {
     const text = await (await fetch(`${t.url}/metrics`)).text();
-    for (const name of ['http_inflight_requests', 'upstream_inflight_calls', 'rejections_total', 'circuit_breaker_state', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
+    for (const name of [
+      'http_inflight_requests',
+      'upstream_inflight_calls',
+      'rejections_total',
+      'circuit_breaker_state',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+    ]) {
       assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
     }
   } finally {

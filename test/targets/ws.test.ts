@@ -51,7 +51,10 @@ test('connections spread over the workers, and /metrics sums them (open connecti
   const openPerWorker = [...text.matchAll(/^ws_open_connections\{worker="(\d+)"[^}]*\} (\d+)/gm)].map((m) => Number(m[2]));
   assert.equal(openPerWorker.length, 3);
   // Node's round robin hands a connection to the next idle worker: near, not exactly, a third each.
-  assert.ok(openPerWorker.every((n) => n >= 3), `each worker holds some: ${openPerWorker}`);
+  assert.ok(
+    openPerWorker.every((n) => n >= 3),
+    `each worker holds some: ${openPerWorker}`,
+  );
   const perWorker = [...text.matchAll(/^ws_worker_rss_bytes\{worker="(\d+)"[^}]*\} (\d+)/gm)];
   assert.deepEqual(perWorker.map((m) => m[1]).sort(), ['0', '1', '2'], 'one RSS line per worker');
   const total = await healthy.metric('ws_rss_bytes');
@@ -59,18 +62,32 @@ test('connections spread over the workers, and /metrics sums them (open connecti
   assert.ok(Math.abs(total - sum) / sum < 0.2, `total ${total} is about the sum of the workers' ${sum}`);
   assert.ok((await healthy.metric('ws_messages_received_total')) >= 30);
   await Promise.all(sockets.map((ws) => (ws.close(1000), closed(ws))));
-  await eventually('open connections after the closes', () => healthy.metric('ws_open_connections'), (n) => n === 0);
-  await eventually('client closes counted', () => healthy.metric('ws_closed_connections_total', { reason: 'client' }), (n) => n >= 30);
+  await eventually(
+    'open connections after the closes',
+    () => healthy.metric('ws_open_connections'),
+    (n) => n === 0,
+  );
+  await eventually(
+    'client closes counted',
+    () => healthy.metric('ws_closed_connections_total', { reason: 'client' }),
+    (n) => n >= 30,
+  );
 });
 
 test('a malformed frame ends that connection with 1002 and nothing else: the worker goes on serving', async () => {
   const { hostname: host, port } = new URL(healthy.url);
   const sock = connect({ host, port: Number(port) });
   await new Promise((r) => sock.once('connect', r));
-  sock.write(`GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+  sock.write(
+    `GET /ws HTTP/1.1\r\nHost: ${host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
   let received = Buffer.alloc(0);
   sock.on('data', (d) => (received = Buffer.concat([received, d])));
-  await eventually('the 101 answer', () => received.toString(), (s) => s.includes('\r\n\r\n'));
+  await eventually(
+    'the 101 answer',
+    () => received.toString(),
+    (s) => s.includes('\r\n\r\n'),
+  );
   assert.match(received.toString(), /^HTTP\/1\.1 101/);
   received = Buffer.alloc(0);
   // An unmasked client frame with a reserved opcode: two protocol errors at once.
@@ -80,7 +97,11 @@ test('a malformed frame ends that connection with 1002 and nothing else: the wor
   assert.equal(received[0], 0x88);
   assert.equal(received.readUInt16BE(2), 1002);
   // The client sees the close before the worker's metric is scraped: wait for the count, not a time.
-  await eventually('protocol-error closes counted', () => healthy.metric('ws_closed_connections_total', { reason: 'error' }), (n) => n >= 1);
+  await eventually(
+    'protocol-error closes counted',
+    () => healthy.metric('ws_closed_connections_total', { reason: 'error' }),
+    (n) => n >= 1,
+  );
   const ws = await open(wsUrl(healthy));
   ws.close(1000);
   await closed(ws);
@@ -100,7 +121,11 @@ test('the heartbeat cuts a client that stops answering pings', async () => {
     await new Promise((r) => ws.once('open', r));
     const { code } = await closed(ws);
     assert.equal(code, 1006, 'terminated, no close frame');
-    await eventually('heartbeat cuts counted', () => t.metric('ws_closed_connections_total', { reason: 'heartbeat' }), (n) => n === 1);
+    await eventually(
+      'heartbeat cuts counted',
+      () => t.metric('ws_closed_connections_total', { reason: 'heartbeat' }),
+      (n) => n === 1,
+    );
     const live = await open(wsUrl(t)); // answers pings: still open after several heartbeats
     await sleep(700);
     assert.equal(live.readyState, WebSocket.OPEN);
@@ -127,7 +152,11 @@ test('degraded: drops a share of connections without a close frame, echoes late,
     for (const ws of sockets) if (ws.readyState === WebSocket.OPEN) ws.close(1000);
     const cut = (await Promise.all(codes)).filter((c) => c === 1006).length;
     assert.ok(cut >= 8 && cut <= 32, `${cut} of 40 dropped at 50%`);
-    await eventually('drops counted by the target', () => t.metric('ws_closed_connections_total', { reason: 'dropped' }), (n) => n === cut);
+    await eventually(
+      'drops counted by the target',
+      () => t.metric('ws_closed_connections_total', { reason: 'dropped' }),
+      (n) => n === cut,
+    );
   } finally {
     await t.stop();
   }

@@ -18,8 +18,10 @@ test('docker-compose config accepts the file', () => {
 
 test('it has the services the scenarios need, images pinned, ports on 127.0.0.1 only', () => {
   const yaml = readFileSync(file, 'utf8');
-  for (const service of ['redis', 'postgres', 'influxdb', 'grafana', 'targets']) assert.match(yaml, new RegExp(`^  ${service}:$`, 'm'), service);
-  for (const [, image] of yaml.matchAll(/^\s+image: (\S+)$/gm)) assert.match(image!, /:\d+(\.\d+)+(-[a-z0-9]+)*$/, `${image} is pinned to a version`);
+  for (const service of ['redis', 'postgres', 'influxdb', 'grafana', 'targets'])
+    assert.match(yaml, new RegExp(`^  ${service}:$`, 'm'), service);
+  for (const [, image] of yaml.matchAll(/^\s+image: (\S+)$/gm))
+    assert.match(image!, /:\d+(\.\d+)+(-[a-z0-9]+)*$/, `${image} is pinned to a version`);
   const ports = [...yaml.matchAll(/^\s+- "([^"]+:\d+:\d+)"$/gm)].map((m) => m[1]!);
   assert.ok(ports.length > 0);
   for (const p of ports) assert.match(p, /^127\.0\.0\.1:/, `${p} binds to loopback`);

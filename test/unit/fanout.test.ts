@@ -10,7 +10,12 @@ test('N processes get N segments of one sequence, each its own source address', 
   assert.deepEqual([0, 1, 2, 3].map(s.segment), ['0:1/4', '1/4:2/4', '2/4:3/4', '3/4:1']);
   assert.equal(segments(1).segment(0), '0:1');
   const p = parseFanout(['ws-hold', '--procs', '3', '-e', 'CONNECTIONS=900', '--first-ip=127.0.1.20']);
-  assert.deepEqual(p, { scenario: 'ws-hold', procs: 3, ips: ['127.0.1.20', '127.0.1.21', '127.0.1.22'], k6Args: ['-e', 'CONNECTIONS=900'] });
+  assert.deepEqual(p, {
+    scenario: 'ws-hold',
+    procs: 3,
+    ips: ['127.0.1.20', '127.0.1.21', '127.0.1.22'],
+    k6Args: ['-e', 'CONNECTIONS=900'],
+  });
   assert.equal(parseFanout(['echo', '--procs', '2']).ips[0], '127.0.0.11');
 });
 

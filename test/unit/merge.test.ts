@@ -52,7 +52,10 @@ test('a threshold is checked on the merged value where it is exact: two passing 
 });
 
 test('a part that crossed a threshold fails the whole test, even where the merged percentile is only a bound', () => {
-  const m = mergeSummaries([part({ t: trend({ count: 10, 'p(99)': 5 }, { 'p(99)<10': true }) }), part({ t: trend({ count: 10, 'p(99)': 12 }, { 'p(99)<10': false }) }, 99)]);
+  const m = mergeSummaries([
+    part({ t: trend({ count: 10, 'p(99)': 5 }, { 'p(99)<10': true }) }),
+    part({ t: trend({ count: 10, 'p(99)': 12 }, { 'p(99)<10': false }) }, 99),
+  ]);
   assert.deepEqual(m.thresholds, [{ metric: 't', expression: 'p(99)<10', ok: false, basis: 'bound' }]);
   assert.equal(m.code, 99);
   assert.equal(m.data.metrics.t!.thresholds!['p(99)<10']!.ok, false);
@@ -61,7 +64,10 @@ test('a part that crossed a threshold fails the whole test, even where the merge
 test('a part with no samples of a metric (fewer VUs than parts) does not fail it: k6 judged it on zeros', () => {
   const m = mergeSummaries([
     part({ e: rate(300, 0, { 'rate>=0.999': true }) }),
-    part({ e: { type: 'rate', contains: 'default', values: { passes: 0, fails: 0, rate: 0 }, thresholds: { 'rate>=0.999': { ok: false } } } }, 99),
+    part(
+      { e: { type: 'rate', contains: 'default', values: { passes: 0, fails: 0, rate: 0 }, thresholds: { 'rate>=0.999': { ok: false } } } },
+      99,
+    ),
   ]);
   assert.deepEqual(m.thresholds, [{ metric: 'e', expression: 'rate>=0.999', ok: true, basis: 'exact' }]);
   assert.equal(m.code, 0);

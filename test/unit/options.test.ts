@@ -51,9 +51,7 @@ test('a bad -e value stops the run naming the key, the value given and what is a
 });
 
 test('every bad value is reported at once, and a misspelt key is pointed out', () => {
-  const msg = failure(() =>
-    readKnobs({ A: int(1, 2), B: int(1, 2) }, { A: 1, B: 1 }, { A: '0', B: '9', b: '1' }, 'x'),
-  );
+  const msg = failure(() => readKnobs({ A: int(1, 2), B: int(1, 2) }, { A: 1, B: 1 }, { A: '0', B: '9', b: '1' }, 'x'));
   assert.match(msg, /-e A="0"/);
   assert.match(msg, /-e B="9"/);
   assert.match(msg, /-e b is not a knob; did you mean B\?/);
@@ -61,8 +59,14 @@ test('every bad value is reported at once, and a misspelt key is pointed out', (
 
 test('defaults go through the same parser, and a missing one is named', () => {
   assert.deepEqual(readKnobs({ N: int(1, 5) }, { N: 3 }, {}, 'x'), { N: 3 });
-  assert.match(failure(() => readKnobs({ N: int(1, 5) }, { N: 9 }, {}, 'scenario x')), /the default N="9" for scenario x is not an integer from 1 to 5/);
-  assert.match(failure(() => readKnobs({ N: int(1, 5) }, {}, {}, 'x')), /N has no default/);
+  assert.match(
+    failure(() => readKnobs({ N: int(1, 5) }, { N: 9 }, {}, 'scenario x')),
+    /the default N="9" for scenario x is not an integer from 1 to 5/,
+  );
+  assert.match(
+    failure(() => readKnobs({ N: int(1, 5) }, {}, {}, 'x')),
+    /N has no default/,
+  );
 });
 
 test('a knob named like a shell variable (PATH, HOME...) is a developer error, caught at once', () => {

@@ -2,7 +2,16 @@
 // writes JSON and JUnit files CI systems can read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluate, fileStamp, renderJUnit, renderText, reportOnlyKey, summaryOutputs, type ReportContext, type SummaryData } from '../../lib/summary.ts';
+import {
+  evaluate,
+  fileStamp,
+  renderJUnit,
+  renderText,
+  reportOnlyKey,
+  summaryOutputs,
+  type ReportContext,
+  type SummaryData,
+} from '../../lib/summary.ts';
 
 // Shaped like k6 v2.2.0's handleSummary data for an echo run against the degraded target.
 const data: SummaryData = {
@@ -15,12 +24,37 @@ const data: SummaryData = {
       values: { avg: 201, med: 201.3, 'p(95)': 202.3, 'p(99)': 202.8, min: 200.1, max: 210 },
       thresholds: { 'p(95)<50': { ok: false }, 'p(99)<100': { ok: false } },
     },
-    'http_req_failed{scenario:echo}': { type: 'rate', contains: 'default', values: { rate: 0.02 }, thresholds: { 'rate<0.01': { ok: false } } },
+    'http_req_failed{scenario:echo}': {
+      type: 'rate',
+      contains: 'default',
+      values: { rate: 0.02 },
+      thresholds: { 'rate<0.01': { ok: false } },
+    },
     'checks{scenario:echo}': { type: 'rate', contains: 'default', values: { rate: 1 }, thresholds: { 'rate>0.99': { ok: true } } },
-    'failed_requests{failure_mode:conn_reset}': { type: 'counter', contains: 'default', values: { count: 4, rate: 0.5 }, thresholds: { 'count>=0': { ok: true } } },
-    'failed_requests{failure_mode:emfile}': { type: 'counter', contains: 'default', values: { count: 0, rate: 0 }, thresholds: { 'count>=0': { ok: true } } },
-    'http_reqs{scenario:reuse}': { type: 'counter', contains: 'default', values: { count: 100, rate: 10 }, thresholds: { 'count>=0': { ok: true } } },
-    'http_reqs{scenario:fresh}': { type: 'counter', contains: 'default', values: { count: 50, rate: 5 }, thresholds: { 'count>=0': { ok: true } } },
+    'failed_requests{failure_mode:conn_reset}': {
+      type: 'counter',
+      contains: 'default',
+      values: { count: 4, rate: 0.5 },
+      thresholds: { 'count>=0': { ok: true } },
+    },
+    'failed_requests{failure_mode:emfile}': {
+      type: 'counter',
+      contains: 'default',
+      values: { count: 0, rate: 0 },
+      thresholds: { 'count>=0': { ok: true } },
+    },
+    'http_reqs{scenario:reuse}': {
+      type: 'counter',
+      contains: 'default',
+      values: { count: 100, rate: 10 },
+      thresholds: { 'count>=0': { ok: true } },
+    },
+    'http_reqs{scenario:fresh}': {
+      type: 'counter',
+      contains: 'default',
+      values: { count: 50, rate: 5 },
+      thresholds: { 'count>=0': { ok: true } },
+    },
     time_to_first_503_seconds: { type: 'trend', contains: 'default', values: { min: 2.5, max: 4, count: 12 } },
   },
 };
@@ -38,7 +72,12 @@ const ctx: ReportContext = {
   ]),
   figures: [{ label: 'first 503 after', metric: 'time_to_first_503_seconds', stat: 'min' }],
   comparisons: [
-    { title: 'reuse vs fresh', tag: 'scenario', columns: { reuse: 10, fresh: 10 }, rows: [{ label: 'requests/s', metric: 'http_reqs', stat: 'count', perSecond: true }] },
+    {
+      title: 'reuse vs fresh',
+      tag: 'scenario',
+      columns: { reuse: 10, fresh: 10 },
+      rows: [{ label: 'requests/s', metric: 'http_reqs', stat: 'count', perSecond: true }],
+    },
   ],
 };
 
@@ -57,8 +96,18 @@ test('a Rate that got no samples shows "no samples", and a per-limit counter sho
     {
       state: { testRunDurationMs: 1000 },
       metrics: {
-        over_limit_refusals_well_formed: { type: 'rate', contains: 'default', values: { rate: 0, passes: 0, fails: 0 }, thresholds: { 'rate==1': { ok: true } } },
-        over_limit_admitted_per_limit: { type: 'counter', contains: 'default', values: { count: 11, rate: 1.1 }, thresholds: { 'rate<1.25': { ok: true } } },
+        over_limit_refusals_well_formed: {
+          type: 'rate',
+          contains: 'default',
+          values: { rate: 0, passes: 0, fails: 0 },
+          thresholds: { 'rate==1': { ok: true } },
+        },
+        over_limit_admitted_per_limit: {
+          type: 'counter',
+          contains: 'default',
+          values: { count: 11, rate: 1.1 },
+          thresholds: { 'rate<1.25': { ok: true } },
+        },
       },
     },
     { ...ctx, comparisons: [], figures: [] },

@@ -24,7 +24,10 @@ test('the shipped thresholds.json is valid and has a section for every scenario'
 
 test('notes ($comment) are skipped; rules pass through as k6 expects them', () => {
   const t = parseThresholds(
-    JSON.stringify({ $comment: 'x', echo: { $comment: 'y', http_req_failed: ['rate<0.01', { threshold: 'rate<0.5', abortOnFail: true }] } }),
+    JSON.stringify({
+      $comment: 'x',
+      echo: { $comment: 'y', http_req_failed: ['rate<0.01', { threshold: 'rate<0.5', abortOnFail: true }] },
+    }),
     'f.json',
     'echo',
   );
@@ -32,7 +35,10 @@ test('notes ($comment) are skipped; rules pass through as k6 expects them', () =
 });
 
 test('malformed JSON names the file and the parse error', () => {
-  assert.match(failure(() => parseThresholds('{"echo": {', 'thresholds.json', 'echo')), /^floodgate: thresholds.json is not valid JSON: /);
+  assert.match(
+    failure(() => parseThresholds('{"echo": {', 'thresholds.json', 'echo')),
+    /^floodgate: thresholds.json is not valid JSON: /,
+  );
 });
 
 test('a missing section names the scenario and the sections present', () => {
@@ -47,11 +53,17 @@ test('a bad expression or metric name names the section, the metric and the gram
 });
 
 test('an error in another section is caught too, so one edit cannot break the next scenario', () => {
-  assert.match(failure(() => parseThresholds('{"echo": {"checks": ["rate>0.9"]}, "burst": {"checks": []}}', 't.json', 'echo')), /"burst" -> "checks"/);
+  assert.match(
+    failure(() => parseThresholds('{"echo": {"checks": ["rate>0.9"]}, "burst": {"checks": []}}', 't.json', 'echo')),
+    /"burst" -> "checks"/,
+  );
 });
 
 test('an empty section is refused: a scenario that cannot fail gates nothing', () => {
-  assert.match(failure(() => parseThresholds('{"echo": {"$comment": "x"}}', 't.json', 'echo')), /no thresholds/);
+  assert.match(
+    failure(() => parseThresholds('{"echo": {"$comment": "x"}}', 't.json', 'echo')),
+    /no thresholds/,
+  );
 });
 
 test('expressions follow k6 grammar', () => {
