@@ -1,6 +1,7 @@
 // @ts-check
 // `npm test`: the whole suite from a fresh clone. Installs what is missing (npm packages, the
-// pinned k6), builds, type-checks, then runs unit, target and end-to-end tests in one runner.
+// pinned k6), builds, lints, checks the format, type-checks, then runs unit, target and
+// end-to-end tests in one runner.
 // `npm test -- test/unit/options.test.ts` runs only the files named.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -33,7 +34,12 @@ const k6 = ensureK6();
 process.stdout.write(`k6: ${k6}\n`);
 buildAll();
 
-const tsc = join(repoRoot, 'node_modules', '.bin', 'tsc');
+/** @param {string} name */
+const bin = (name) => join(repoRoot, 'node_modules', '.bin', name);
+// Style and lint first: they take seconds and say exactly where, before minutes of end-to-end runs.
+step('lint: ESLint', bin('eslint'), ['.']);
+step('format: Prettier (npm run format fixes it)', bin('prettier'), ['--check', '.']);
+const tsc = bin('tsc');
 step('typecheck: k6 side (scenarios, lib)', tsc, ['--noEmit', '-p', 'tsconfig.json']);
 step('typecheck: Node side (targets, tests, scripts)', tsc, ['--noEmit', '-p', 'tsconfig.node.json']);
 
