@@ -4,7 +4,7 @@
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from './scripts/paths.mjs';
+import { repoRoot } from './harness/paths.mjs';
 
 const started = performance.now();
 const scenarios = readdirSync(join(repoRoot, 'scenarios'))

@@ -8,11 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildAll } from '../scripts/build-step.mjs';
-import { ensureK6, K6_VERSION } from '../scripts/k6-setup.mjs';
-import { k6Env } from '../scripts/k6-env.mjs';
-import { repoRoot } from '../scripts/paths.mjs';
-import { startTarget } from '../scripts/target-process.ts';
+import { buildAll } from '../harness/build-step.mjs';
+import { ensureK6, K6_VERSION } from '../harness/k6-setup.mjs';
+import { k6Env } from '../harness/k6-env.mjs';
+import { repoRoot } from '../harness/paths.mjs';
+import { startTarget } from '../harness/target-process.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);

@@ -13,9 +13,9 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { K6_VERSION } from '../scripts/k6-setup.mjs';
-import { repoRoot } from '../scripts/paths.mjs';
-import { startTarget } from '../scripts/target-process.ts';
+import { K6_VERSION } from '../harness/k6-setup.mjs';
+import { repoRoot } from '../harness/paths.mjs';
+import { startTarget } from '../harness/target-process.ts';
 
 const counts = (process.argv[2] ?? '100000').split(',').map(Number);
 const HOLD = process.env.BENCH_HOLD ?? '60s';

@@ -99,7 +99,7 @@ export function hostList(): Knob<string[]> {
   };
 }
 
-/** An http(s) or ws(s) URL with a host, without a trailing slash. */
+/** An http(s) URL with a host, without a trailing slash (WebSocket scenarios derive ws(s):// from it). */
 export function url(): Knob<string> {
   return {
     allowed: 'an absolute http:// or https:// URL, e.g. http://127.0.0.1:8081',
@@ -136,15 +136,15 @@ export type KnobValues<S extends KnobSpec> = { [K in keyof S]: S[K] extends Knob
 export type Defaults<S extends KnobSpec> = { [K in keyof S]: string | number | boolean };
 
 /**
- * Reads every knob of `spec` from `env`, falling back to `defaults` (which go through the same
- * parser, so a bad default is caught too). Fails with every problem listed at once.
- */
-/**
  * k6 hands scripts the shell's environment too, so a knob named like a common shell variable
  * would silently take its value (a PATH knob once read "/usr/local/bin:...").
  */
 const SHELL_VARIABLES = ['PATH', 'HOME', 'USER', 'PWD', 'SHELL', 'TERM', 'LANG', 'TMPDIR', 'HOSTNAME', 'LOGNAME', 'OLDPWD'];
 
+/**
+ * Reads every knob of `spec` from `env`, falling back to `defaults` (which go through the same
+ * parser, so a bad default is caught too). Fails with every problem listed at once.
+ */
 export function readKnobs<S extends KnobSpec>(
   spec: S,
   defaults: Partial<Defaults<S>>,

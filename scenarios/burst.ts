@@ -2,10 +2,10 @@
 // limit, against a per-user rate limiter: is the origin fast at 500 req/s, is the noisy user
 // cut off at its limit, and does nobody else get a 429?
 import { sleep } from 'k6';
-import { defineScenario } from '../lib/scenario.ts';
+import { defineScenario } from '../lib/k6/scenario.ts';
 import { duration, headerName, httpPath, int, num } from '../lib/options.ts';
-import { currentUser } from '../lib/users.ts';
-import { overLimitRequest, wellBehavedRequest } from '../lib/rate-limit.ts';
+import { currentUser } from '../lib/k6/users.ts';
+import { overLimitRequest, wellBehavedRequest } from '../lib/k6/burst-client.ts';
 
 const run = defineScenario('burst', {
   knobs: {

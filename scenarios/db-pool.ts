@@ -4,10 +4,10 @@
 // lost or applied twice?
 import { sleep } from 'k6';
 import exec from 'k6/execution';
-import { defineScenario } from '../lib/scenario.ts';
+import { defineScenario } from '../lib/k6/scenario.ts';
 import { duration, durationSeconds, httpPath, int, num, stages } from '../lib/options.ts';
-import { PROBE_KNOBS, targetProbe } from '../lib/probe.ts';
-import { checkLedger, debit } from '../lib/ledger.ts';
+import { PROBE_KNOBS, targetProbe } from '../lib/k6/probe.ts';
+import { checkLedger, debit } from '../lib/k6/db-pool-ledger.ts';
 import { Trend } from 'k6/metrics';
 
 const run = defineScenario('db-pool', {

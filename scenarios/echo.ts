@@ -1,8 +1,8 @@
 // Echo (seeds 000 and 001): clients ramp up in stages, each sending an echo over a NEW
 // connection per request, to find where connecting, not answering, becomes the bottleneck.
 import { sleep } from 'k6';
-import { defineScenario } from '../lib/scenario.ts';
-import { ECHO_KNOBS, echoOnce } from '../lib/echo-request.ts';
+import { defineScenario } from '../lib/k6/scenario.ts';
+import { ECHO_KNOBS, echoOnce } from '../lib/k6/echo-request.ts';
 
 const run = defineScenario('echo', { knobs: ECHO_KNOBS });
 const { STAGES, THINK_TIME, PAYLOAD_BYTES, REQUEST_TIMEOUT } = run.knobs;

@@ -2,8 +2,8 @@
 // opening a new one per request, so the summary shows what keep-alive buys side by side.
 import { sleep } from 'k6';
 import exec from 'k6/execution';
-import { defineScenario } from '../lib/scenario.ts';
-import { ECHO_KNOBS, echoOnce } from '../lib/echo-request.ts';
+import { defineScenario } from '../lib/k6/scenario.ts';
+import { ECHO_KNOBS, echoOnce } from '../lib/k6/echo-request.ts';
 import { durationSeconds } from '../lib/options.ts';
 
 const run = defineScenario('keep-alive', { knobs: ECHO_KNOBS });

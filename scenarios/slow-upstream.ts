@@ -2,13 +2,13 @@
 // calls in flight grow as rate x latency; a canary on a fast endpoint shows whether the pileup
 // drags everything else down; an upstream outage mid-run shows whether the breaker fails fast.
 import { sleep } from 'k6';
-import { defineScenario } from '../lib/scenario.ts';
+import { defineScenario } from '../lib/k6/scenario.ts';
 import { duration, durationSeconds, headerName, httpPath, int, num, oneOf } from '../lib/options.ts';
-import { currentUser } from '../lib/users.ts';
-import { PROBE_KNOBS, targetProbe } from '../lib/probe.ts';
-import { tagPhase, type Timeline } from '../lib/phases.ts';
-import { slowCall, switchOutage } from '../lib/pileup.ts';
-import { trackFailure } from '../lib/metrics.ts';
+import { currentUser } from '../lib/k6/users.ts';
+import { PROBE_KNOBS, targetProbe } from '../lib/k6/probe.ts';
+import { tagPhase, type Timeline } from '../lib/k6/phases.ts';
+import { slowCall, switchOutage } from '../lib/k6/slow-upstream-client.ts';
+import { trackFailure } from '../lib/k6/metrics.ts';
 import http from 'k6/http';
 
 const run = defineScenario('slow-upstream', {

@@ -10,11 +10,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCENARIOS } from '../lib/profiles.ts';
 import { fileStamp } from '../lib/summary.ts';
-import { buildAll } from './build-step.mjs';
-import { ensureK6 } from './k6-setup.mjs';
-import { k6Env } from './k6-env.mjs';
-import { repoRoot } from './paths.mjs';
-import { startTarget } from './target-process.ts';
+import { buildAll } from '../harness/build-step.mjs';
+import { ensureK6 } from '../harness/k6-setup.mjs';
+import { k6Env } from '../harness/k6-env.mjs';
+import { repoRoot } from '../harness/paths.mjs';
+import { startTarget } from '../harness/target-process.ts';
 
 const DEFAULT_SCENARIO = 'echo';
 

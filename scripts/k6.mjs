@@ -1,8 +1,8 @@
 // @ts-check
 // `npm run k6 -- <k6 args>`: runs the pinned k6, setting it up first if needed.
 import { spawn } from 'node:child_process';
-import { ensureK6 } from './k6-setup.mjs';
-import { k6Env } from './k6-env.mjs';
+import { ensureK6 } from '../harness/k6-setup.mjs';
+import { k6Env } from '../harness/k6-env.mjs';
 
 let bin;
 try {

@@ -2,9 +2,9 @@
 // `npm run targets -- ...`: installs and builds if needed, then runs the targets in the foreground.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ensureDeps } from './ensure-deps.mjs';
-import { buildAll } from './build-step.mjs';
-import { repoRoot } from './paths.mjs';
+import { ensureDeps } from '../harness/ensure-deps.mjs';
+import { buildAll } from '../harness/build-step.mjs';
+import { repoRoot } from '../harness/paths.mjs';
 
 ensureDeps();
 buildAll();

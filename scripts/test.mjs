@@ -6,10 +6,10 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ensureDeps } from './ensure-deps.mjs';
-import { ensureK6 } from './k6-setup.mjs';
-import { buildAll } from './build-step.mjs';
-import { repoRoot } from './paths.mjs';
+import { ensureDeps } from '../harness/ensure-deps.mjs';
+import { ensureK6 } from '../harness/k6-setup.mjs';
+import { buildAll } from '../harness/build-step.mjs';
+import { repoRoot } from '../harness/paths.mjs';
 
 /** @param {string} title @param {string} cmd @param {string[]} args @param {NodeJS.ProcessEnv} [env] */
 function step(title, cmd, args, env = process.env) {
@@ -40,8 +40,9 @@ const bin = (name) => join(repoRoot, 'node_modules', '.bin', name);
 step('lint: ESLint', bin('eslint'), ['.']);
 step('format: Prettier (npm run format fixes it)', bin('prettier'), ['--check', '.']);
 const tsc = bin('tsc');
-step('typecheck: k6 side (scenarios, lib)', tsc, ['--noEmit', '-p', 'tsconfig.json']);
-step('typecheck: Node side (targets, tests, scripts)', tsc, ['--noEmit', '-p', 'tsconfig.node.json']);
+step('typecheck: runtime-neutral lib (no k6, no Node)', tsc, ['--noEmit', '-p', 'tsconfig.lib.json']);
+step('typecheck: k6 side (scenarios, lib/k6)', tsc, ['--noEmit', '-p', 'tsconfig.json']);
+step('typecheck: Node side (targets, harness, scripts, bench, tests)', tsc, ['--noEmit', '-p', 'tsconfig.node.json']);
 
 const named = process.argv.slice(2).map((f) => relative(repoRoot, join(process.cwd(), f)));
 const files = named.length > 0 ? named : [...testFiles('test/unit'), ...testFiles('test/targets'), ...testFiles('test/e2e')];

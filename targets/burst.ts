@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Registry } from 'prom-client';
 import { routes, sendJson, serveHttp } from './http-server.ts';
 import { burnCpu, closingAlso } from './lifecycle.ts';
-import { memoryLimiter, redisLimiter, type Decision, type Limiter } from './rate-limit.ts';
+import { memoryLimiter, redisLimiter, type Decision, type Limiter } from './token-bucket.ts';
 import type { TargetModule } from './target.ts';
 
 function rateLimitHeaders(d: Decision, rate: number, burst: number): Record<string, string> {

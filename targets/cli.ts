@@ -3,6 +3,7 @@
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import closeWithGrace from 'close-with-grace';
+import { UsageError } from '../lib/fail.ts';
 import { REFERENCE_TARGETS, TARGET_HOST, targetNames, type TargetName } from '../lib/reference-targets.ts';
 import { TARGETS } from './registry.ts';
 import { startBalancer } from './balancer.ts';
@@ -10,8 +11,6 @@ import type { FlagValue, RunningTarget, TargetFlag, TargetModule } from './targe
 import { runWsWorker } from './ws-worker.ts';
 
 const DEFAULT_GRACE_MS = 10_000;
-
-class UsageError extends Error {}
 
 function usage(): string {
   const lines = [
@@ -84,8 +83,14 @@ export function parseCli(argv: string[]) {
   const instances = values.instances === undefined ? 1 : (parseFlag('instances', 'number', values.instances) as number);
   if (instances < 1 || instances > 64) throw new UsageError(`--instances ${instances}: expected 1 to 64`);
   // Its workers are its instances already (--workers); two clusters cannot share the one port.
-  if (instances > 1 && positionals.includes('ws'))
-    throw new UsageError('--instances does not apply to ws: it runs --workers processes on one port already');
+  // Checked on the selection, not the names typed: with none typed, every target (ws too) runs.
+  if (instances > 1 && names.includes('ws')) {
+    const others = targetNames.filter((n) => n !== 'ws').join(' ');
+    throw new UsageError(
+      `--instances does not apply to ws: it runs --workers processes on one port already` +
+        (positionals.length === 0 ? `; name the targets to put behind a balancer, e.g. npm run targets -- ${others} --instances 2` : ''),
+    );
+  }
   const plans = mods.map((mod: TargetModule) => {
     const mode = values.mode ?? mod.modes[0]!;
     if (!mod.modes.includes(mode)) throw new UsageError(`--mode ${mode}: target ${mod.name} has modes ${mod.modes.join(', ')}`);

@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureK6 } from '../../scripts/k6-setup.mjs';
+import { ensureK6 } from '../../harness/k6-setup.mjs';
 import { dist, repoRoot, runK6 } from '../helpers/k6.ts';
-import { startTarget, type TargetProcess } from '../../scripts/target-process.ts';
+import { startTarget, type TargetProcess } from '../../harness/target-process.ts';
 
 let target: TargetProcess;
 before(async () => {

@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureK6 } from '../../scripts/k6-setup.mjs';
-import { k6Env } from '../../scripts/k6-env.mjs';
-import { startRedis, type Service } from '../../scripts/services.ts';
-import { startTarget } from '../../scripts/target-process.ts';
+import { ensureK6 } from '../../harness/k6-setup.mjs';
+import { k6Env } from '../../harness/k6-env.mjs';
+import { startRedis, type Service } from '../../harness/services.ts';
+import { startTarget } from '../../harness/target-process.ts';
 import { dist, HEADROOM, repoRoot, runK6, type K6Result } from '../helpers/k6.ts';
 
 let redis: Service;

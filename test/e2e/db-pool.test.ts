@@ -4,8 +4,8 @@
 // both, the ledger check finds no debit lost or applied twice.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { dropSchema, ensurePostgres } from '../../scripts/services.ts';
-import { startTarget } from '../../scripts/target-process.ts';
+import { dropSchema, ensurePostgres } from '../../harness/services.ts';
+import { startTarget } from '../../harness/target-process.ts';
 import { dist, runK6, type K6Result } from '../helpers/k6.ts';
 
 const schema = `floodgate_e2e_${process.pid}`;

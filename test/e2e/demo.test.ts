@@ -7,7 +7,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/k6.ts';
-import { checkReport } from '../../scripts/report-check.ts';
+import { checkReport } from '../../harness/report-check.ts';
 
 test('npm run demo runs the echo scenario end to end and leaves a summary and an HTML report', async (t) => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', 'echo', '-e', 'STAGES=4s:3'], {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dist, HEADROOM, runK6 } from '../helpers/k6.ts';
-import { startTarget, type TargetProcess } from '../../scripts/target-process.ts';
+import { startTarget, type TargetProcess } from '../../harness/target-process.ts';
 
 let healthy: TargetProcess;
 let degraded: TargetProcess;

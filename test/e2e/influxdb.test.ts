@@ -4,8 +4,8 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dropSchema, ensurePostgres, influxQuery, startInfluxDB, type Service } from '../../scripts/services.ts';
-import { startTarget, type TargetProcess } from '../../scripts/target-process.ts';
+import { dropSchema, ensurePostgres, influxQuery, startInfluxDB, type Service } from '../../harness/services.ts';
+import { startTarget, type TargetProcess } from '../../harness/target-process.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { dist, HEADROOM, runK6 } from '../helpers/k6.ts';
 

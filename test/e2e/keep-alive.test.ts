@@ -3,7 +3,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { dist, HEADROOM, runK6 } from '../helpers/k6.ts';
-import { startTarget, type TargetProcess } from '../../scripts/target-process.ts';
+import { startTarget, type TargetProcess } from '../../harness/target-process.ts';
 
 let healthy: TargetProcess;
 let degraded: TargetProcess;

@@ -3,7 +3,7 @@
 // closes after the outage; against the naive target in-flight piles up and the canary slows (99).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTarget } from '../../scripts/target-process.ts';
+import { startTarget } from '../../harness/target-process.ts';
 import { dist, HEADROOM, runK6, type K6Result } from '../helpers/k6.ts';
 
 async function against(mode: string, env: Record<string, string> = {}): Promise<K6Result> {

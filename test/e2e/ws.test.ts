@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTarget } from '../../scripts/target-process.ts';
+import { startTarget } from '../../harness/target-process.ts';
 import { dist, HEADROOM, repoRoot, runK6, type K6Result } from '../helpers/k6.ts';
 
 async function against(scenario: string, mode: string, env: Record<string, string> = {}): Promise<K6Result> {

@@ -5,8 +5,8 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureK6 } from '../../scripts/k6-setup.mjs';
-import { k6Env } from '../../scripts/k6-env.mjs';
+import { ensureK6 } from '../../harness/k6-setup.mjs';
+import { k6Env } from '../../harness/k6-env.mjs';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -4,8 +4,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startTarget, type TargetProcess } from '../../scripts/target-process.ts';
-import { startRedis, type Service } from '../../scripts/services.ts';
+import { startTarget, type TargetProcess } from '../../harness/target-process.ts';
+import { startRedis, type Service } from '../../harness/services.ts';
 
 let redis: Service;
 before(async () => {

@@ -4,8 +4,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { dropSchema, ensurePostgres } from '../../scripts/services.ts';
-import { startTarget, type TargetProcess } from '../../scripts/target-process.ts';
+import { dropSchema, ensurePostgres } from '../../harness/services.ts';
+import { startTarget, type TargetProcess } from '../../harness/target-process.ts';
 
 const schema = `floodgate_test_${process.pid}`;
 let url: string;

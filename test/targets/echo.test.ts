@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { startTarget, type TargetProcess } from '../../scripts/target-process.ts';
+import { startTarget, type TargetProcess } from '../../harness/target-process.ts';
 
 let healthy: TargetProcess;
 before(async () => {
@@ -92,6 +92,13 @@ test('a bad mode, target name or flag value exits 2 saying what is allowed', () 
   const flag = cli('echo', '--delay-ms', 'soon');
   assert.equal(flag.status, 2);
   assert.match(flag.stderr, /--delay-ms soon: expected a whole number/);
+});
+
+test('--instances with no target named refuses, since the selection (every target) includes ws, and says what to name', () => {
+  const r = cli('--instances', '2');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--instances does not apply to ws: .* e\.g\. npm run targets -- echo burst slow-upstream db-pool --instances 2/);
+  assert.equal(cli('ws', '--instances', '2').status, 2);
 });
 
 test('a port in use is a clear error, not a stack trace', async () => {

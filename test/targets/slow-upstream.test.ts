@@ -3,7 +3,7 @@
 // on upstream failures (503, fast); naive lets calls pile up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTarget, type TargetProcess } from '../../scripts/target-process.ts';
+import { startTarget, type TargetProcess } from '../../harness/target-process.ts';
 
 const FAST_UPSTREAM = ['--upstream-min-ms', '400', '--upstream-max-ms', '400', '--pending-cost-us', '0'];
 const slow = (t: TargetProcess, user: string) => fetch(`${t.url}/api/slow`, { headers: { 'X-User-Id': user } });

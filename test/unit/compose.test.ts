@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { K6_VERSION } from '../../scripts/k6-setup.mjs';
-import { ensureBinary } from '../../scripts/services.ts';
+import { K6_VERSION } from '../../harness/k6-setup.mjs';
+import { ensureBinary } from '../../harness/services.ts';
 
 const file = fileURLToPath(new URL('../../docker-compose.yml', import.meta.url));
 

@@ -2,7 +2,7 @@
 // address per process, and clear errors for what it cannot do.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseFanout, segments } from '../../scripts/fanout.ts';
+import { parseFanout, segments } from '../../harness/fanout.ts';
 
 test('N processes get N segments of one sequence, each its own source address', () => {
   const s = segments(4);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const setup = fileURLToPath(new URL('../../scripts/k6-setup.mjs', import.meta.url));
+const setup = fileURLToPath(new URL('../../harness/k6-setup.mjs', import.meta.url));
 
 test('once set up, the pinned k6 is found again without building anything', () => {
   const r = spawnSync(process.execPath, [setup], { encoding: 'utf8', env: { ...process.env } });

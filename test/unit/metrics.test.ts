@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { samples } from '../shims/k6/metrics.ts';
-import { trackFailure } from '../../lib/metrics.ts';
+import { trackFailure } from '../../lib/k6/metrics.ts';
 
 type Res = Parameters<typeof trackFailure>[0];
 const res = (status: number, error_code = 0, error = '') => ({ status, error_code, error }) as unknown as Res;

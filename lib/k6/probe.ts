@@ -5,8 +5,8 @@ import http from 'k6/http';
 import { sleep } from 'k6';
 import { Trend } from 'k6/metrics';
 import type { Scenario } from 'k6/options';
-import { duration, durationSeconds, text, type Knob } from './options.ts';
-import { parseProbeMetrics, sampleSum, type ProbeMapping } from './prometheus.ts';
+import { duration, durationSeconds, text, type Knob } from '../options.ts';
+import { parseProbeMetrics, sampleSum, type ProbeMapping } from '../prometheus.ts';
 
 export const PROBE_KNOBS = {
   PROBE_URL: text(/^(https?:\/\/\S+)?$/, 'an http(s) URL of a Prometheus text endpoint (empty: BASE_URL + /metrics)'),

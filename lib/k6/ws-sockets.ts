@@ -6,7 +6,7 @@ import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import { clearInterval, clearTimeout, setInterval, setTimeout, type IntervalID, type TimeoutID } from 'k6/timers';
 import { WebSocket, type ErrorEvent, type MessageEvent } from 'k6/websockets';
-import { classify } from './failure-modes.ts';
+import { classify } from '../failure-modes.ts';
 import { failedRequests } from './metrics.ts';
 
 /** Handshakes that completed, of those tried (a failed one is also in failed_requests by mode). */
@@ -104,6 +104,10 @@ function openSocket(plan: SocketPlan, g: number, closing: () => boolean): OpenSo
   const pending = new Map<number, string>();
   let pinging: IntervalID | undefined;
   let nextSend: TimeoutID | undefined;
+  // Set by close(): waiting for the echoes still owed before sending the close frame.
+  let draining = false;
+  // Set when the test ends before the handshake did: close as soon as it opens.
+  let closeWhenOpen = false;
 
   ws.onopen = () => {
     opened = true;
@@ -162,8 +166,6 @@ function openSocket(plan: SocketPlan, g: number, closing: () => boolean): OpenSo
     pending.clear();
     if (opened && !closing()) wsUnexpectedCloses.add(1);
   };
-  let draining = false;
-  let closeWhenOpen = false;
   const sendClose = () => {
     // Not close() while CONNECTING: in k6 v2.2.0 it blocks the VU until the handshake ends, and
     // forever if it fails (the close frame waits on a channel no writer will ever read).

@@ -1,7 +1,7 @@
 // The pack's own k6 metrics, each created once here so every scenario names them alike.
 import { Counter, Rate } from 'k6/metrics';
 import type { RefinedResponse, ResponseType } from 'k6/http';
-import { classify } from './failure-modes.ts';
+import { classify } from '../failure-modes.ts';
 
 /** Every failed request, tagged failure_mode (emfile, conn_reset, http_5xx...). */
 export const failedRequests = new Counter('failed_requests');

@@ -3,6 +3,7 @@
 // endpoint must fail fast instead of holding the caller.
 import http from 'k6/http';
 import { Trend } from 'k6/metrics';
+import { PREFIX } from '../fail.ts';
 import { trackFailure } from './metrics.ts';
 import type { Phase } from './phases.ts';
 
@@ -26,7 +27,7 @@ export function switchOutage(url: string, mode: string): boolean {
   const res = http.post(`${url}?mode=${mode}`, null, { tags: { name: 'outage switch' } });
   if (res.status !== 200) {
     console.warn(
-      `floodgate: cannot switch the upstream outage at ${url} (${res.status === 0 ? res.error : `HTTP ${res.status}`}); the outage phase is load only`,
+      `${PREFIX} cannot switch the upstream outage at ${url} (${res.status === 0 ? res.error : `HTTP ${res.status}`}); the outage phase is load only`,
     );
     return false;
   }

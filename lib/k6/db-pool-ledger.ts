@@ -5,6 +5,7 @@ import http from 'k6/http';
 import { sleep } from 'k6';
 import exec from 'k6/execution';
 import { Counter, Trend } from 'k6/metrics';
+import { PREFIX } from '../fail.ts';
 import { trackFailure } from './metrics.ts';
 
 /** +1 per acknowledged debit, minus the debits the ledger holds: > 0 means acknowledged debits went missing. */
@@ -59,7 +60,7 @@ export function checkLedger(ledgerUrl: string, runId: string): void {
   const res = http.get(`${ledgerUrl}?prefix=${encodeURIComponent(runId)}`, { timeout: '60s', tags: { name: 'ledger' } });
   if (res.status !== 200) {
     console.error(
-      `floodgate: cannot read the ledger at ${ledgerUrl} (${res.status === 0 ? res.error : `HTTP ${res.status}`}): the consistency check could not run`,
+      `${PREFIX} cannot read the ledger at ${ledgerUrl} (${res.status === 0 ? res.error : `HTTP ${res.status}`}): the consistency check could not run`,
     );
     consistencyMismatches.add(1);
     return;
@@ -70,6 +71,6 @@ export function checkLedger(ledgerUrl: string, runId: string): void {
   const broken = l.debits - l.distinctKeys + (l.debited === l.balanceDrop ? 0 : 1);
   consistencyMismatches.add(broken);
   console.log(
-    `floodgate: ledger for run ${runId}: ${l.debits} debits (${l.distinctKeys} keys), ${l.debited} debited, balances down ${l.balanceDrop}`,
+    `${PREFIX} ledger for run ${runId}: ${l.debits} debits (${l.distinctKeys} keys), ${l.debited} debited, balances down ${l.balanceDrop}`,
   );
 }

@@ -4,9 +4,9 @@
 // behave (SocketPlan) and which figures it shows.
 import { Counter } from 'k6/metrics';
 import type { Options, Scenario } from 'k6/options';
-import { duration, durationSeconds, httpPath, int } from './options.ts';
+import { duration, durationSeconds, httpPath, int } from '../options.ts';
 import { PROBE_KNOBS, targetProbe } from './probe.ts';
-import type { Figure, SummaryData } from './summary.ts';
+import type { Figure, SummaryData } from '../summary.ts';
 import { holdSlot, type SocketPlan } from './ws-sockets.ts';
 
 export const WS_KNOBS = {

@@ -4,7 +4,6 @@
 // Uses Debian's chromium through playwright-core: no browser download, nothing leaves the machine
 // (the report is self-contained; any request other than file: or data: is reported as an error).
 import { chromium } from 'playwright-core';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureBinary } from './services.ts';
@@ -73,28 +72,4 @@ export async function checkReport(htmlPath: string, screenshot = htmlPath.replac
   } finally {
     await browser.close();
   }
-}
-
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const file = process.argv[2];
-  if (!file) {
-    process.stderr.write('usage: npm run report -- <results/...-report.html>\n');
-    process.exit(2);
-  }
-  if (!existsSync(file)) {
-    process.stderr.write(
-      `floodgate report: no file ${file}; the demo names its report at the end of its output (results/<scenario>-<stamp>-report.html)\n`,
-    );
-    process.exit(2);
-  }
-  let r: ReportCheck;
-  try {
-    r = await checkReport(file);
-  } catch (err) {
-    process.stderr.write(`floodgate report: cannot check ${file}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\n`);
-    process.exit(1);
-  }
-  process.stdout.write(`${file}: ${r.chartsWithData} of ${r.charts} charts drew data; screenshot ${r.screenshot}\n`);
-  for (const e of r.errors) process.stderr.write(`  ${e}\n`);
-  process.exit(r.passed ? 0 : 1);
 }

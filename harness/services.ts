@@ -1,6 +1,7 @@
 // Real backing services for tests and demos, started privately on a free loopback port so a
-// run never depends on, or disturbs, the machine's own: Redis for now. Installs the Debian
-// package when the binary is missing and we are root (CI); otherwise says how.
+// run never depends on, or disturbs, the machine's own: Redis and InfluxDB as private processes,
+// PostgreSQL as the machine's server with a schema of the test's own. Installs the Debian
+// package when a binary is missing and we are root (CI); otherwise says how.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createConnection, createServer } from 'node:net';

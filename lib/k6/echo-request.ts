@@ -3,7 +3,7 @@
 import http from 'k6/http';
 import { check } from 'k6';
 import exec from 'k6/execution';
-import { duration, int, num, stages } from './options.ts';
+import { duration, int, num, stages } from '../options.ts';
 import { connectionReused, trackFailure } from './metrics.ts';
 
 /** The knobs of an echo load: how many clients over time, how often each sends, how much. */

@@ -4,17 +4,18 @@
 import http from 'k6/http';
 import exec from 'k6/execution';
 import type { Options } from 'k6/options';
-import { fail } from './fail.ts';
-import { FAILURE_MODES } from './failure-modes.ts';
-import { bool, hostList, httpPath, oneOf, readKnobs, text, url, type Defaults, type KnobSpec, type KnobValues } from './options.ts';
-import { PROFILES, profileDefaults, scenarioEntry, type Profile } from './profiles.ts';
-import { REFERENCE_TARGETS, referenceUrl, type TargetName } from './reference-targets.ts';
-import { assertSafeTargets, nonLoopbackCidrs } from './safety.ts';
-import { reportOnlyKey, summaryOutputs, visibilityExpression, type Comparison, type Figure, type SummaryData } from './summary.ts';
-import { parseThresholds, parseExpression, type Thresholds } from './thresholds.ts';
+import { fail, PREFIX } from '../fail.ts';
+import { FAILURE_MODES } from '../failure-modes.ts';
+import { bool, hostList, httpPath, oneOf, readKnobs, text, url, type Defaults, type KnobSpec, type KnobValues } from '../options.ts';
+import { PROFILES, profileDefaults, scenarioEntry, type Profile } from '../profiles.ts';
+import { REFERENCE_TARGETS, referenceUrl, type TargetName } from '../reference-targets.ts';
+import { assertSafeTargets, nonLoopbackCidrs } from '../safety.ts';
+import { reportOnlyKey, summaryOutputs, visibilityExpression, type Comparison, type Figure, type SummaryData } from '../summary.ts';
+import { parseThresholds, parseExpression, type Thresholds } from '../thresholds.ts';
 
-// Relative to the bundle (dist/) or to this file (lib/) when run from source: both one level
-// below the root. open() makes k6 archive include it.
+// k6 resolves it against the script it runs, dist/<name>.js or scenarios/<name>.ts from source
+// (checked with `k6 inspect` on both): either is one level below the root. open() makes k6
+// archive include it.
 const DEFAULT_THRESHOLDS_FILE = '../thresholds.json';
 // count tells a trend with no samples (all zeros) from one whose values are zero.
 const DEFAULT_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'];
@@ -122,7 +123,7 @@ export function defineScenario<S extends KnobSpec>(name: string, def: { knobs: S
         all.BASE_URL === referenceUrl(target)
           ? `start the reference target first (npm run targets -- ${target}), or point the scenario at your service with -e BASE_URL=...`
           : `check -e BASE_URL=${all.BASE_URL} (and -e HEALTH_PATH if your service has no ${all.HEALTH_PATH})`;
-      exec.test.abort(`floodgate: target ${all.BASE_URL} is unreachable (${res.error}); ${hint}`);
+      exec.test.abort(`${PREFIX} target ${all.BASE_URL} is unreachable (${res.error}); ${hint}`);
     },
 
     handleSummary(data: SummaryData): Record<string, string> {
