@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../lib/fail.ts';
 import { mergeSummaries, type PartSummary } from '../lib/merge.ts';
-import { SCENARIOS } from '../lib/profiles.ts';
+import { SCENARIOS } from '../lib/catalog/index.ts';
 import { evaluate, fileStamp, isVisibilityExpression, renderJUnit, renderText, reportOnlyKey, type SummaryMetric } from '../lib/summary.ts';
 import { buildAll } from './build-step.mjs';
 import { ensureK6 } from './k6-setup.mjs';

@@ -1,5 +1,5 @@
 // Names what went wrong with a request, from k6's error_code and error message, in the words
-// of seed 001's error list, so a summary says "too many open files" instead of "1213".
+// of the 100,000-connections study's error list, so a summary says "too many open files" instead of "1213".
 
 export const FAILURE_MODES = [
   'emfile',

@@ -133,7 +133,6 @@ export function stages(maxTarget: number, maxTotalSeconds: number): Knob<Stage[]
 
 export type KnobSpec = Record<string, Knob<unknown>>;
 export type KnobValues<S extends KnobSpec> = { [K in keyof S]: S[K] extends Knob<infer T> ? T : never };
-export type Defaults<S extends KnobSpec> = { [K in keyof S]: string | number | boolean };
 
 /**
  * k6 hands scripts the shell's environment too, so a knob named like a common shell variable
@@ -147,7 +146,7 @@ const SHELL_VARIABLES = ['PATH', 'HOME', 'USER', 'PWD', 'SHELL', 'TERM', 'LANG',
  */
 export function readKnobs<S extends KnobSpec>(
   spec: S,
-  defaults: Partial<Defaults<S>>,
+  defaults: Readonly<Record<string, string | number | boolean>>,
   env: Record<string, string | undefined>,
   context: string,
 ): KnobValues<S> {

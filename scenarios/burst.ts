@@ -1,24 +1,13 @@
-// Burst (seed 003 P1, P3): USERS users each at RATE req/s at once, plus one user well over the
+// Burst (the Go-API resilience study, P1 and P3): USERS users each at RATE req/s at once, plus one user well over the
 // limit, against a per-user rate limiter: is the origin fast at 500 req/s, is the noisy user
 // cut off at its limit, and does nobody else get a 429?
 import { sleep } from 'k6';
 import { defineScenario } from '../lib/k6/scenario.ts';
-import { duration, headerName, httpPath, int, num } from '../lib/options.ts';
+import { BURST } from '../lib/catalog/burst.ts';
 import { currentUser } from '../lib/k6/users.ts';
 import { overLimitRequest, wellBehavedRequest } from '../lib/k6/burst-client.ts';
 
-const run = defineScenario('burst', {
-  knobs: {
-    USERS: int(1, 100_000),
-    RATE: num(0.001, 10_000),
-    DURATION: duration(1, 24 * 3600),
-    OVER_RATE: num(0, 100_000),
-    LIMIT: num(0.001, 100_000),
-    USER_HEADER: headerName(),
-    API_PATH: httpPath('/api/work'),
-    REQUEST_TIMEOUT: duration(0.001, 600),
-  },
-});
+const run = defineScenario(BURST);
 const { USERS, RATE, DURATION, OVER_RATE, LIMIT, USER_HEADER, API_PATH, REQUEST_TIMEOUT } = run.knobs;
 
 /**

@@ -1,28 +1,17 @@
-// DB-pool exhaustion (seed 003 P1): clients ramp past what a 60-connection pool of long
+// DB-pool exhaustion (the Go-API resilience study, P1): clients ramp past what a 60-connection pool of long
 // transactions can serve, hold there, then drop to a low steady rate: what error does a client
 // see when the pool runs dry, how long until the service is healthy again, and was any debit
 // lost or applied twice?
 import { sleep } from 'k6';
 import exec from 'k6/execution';
 import { defineScenario } from '../lib/k6/scenario.ts';
-import { duration, durationSeconds, httpPath, int, num, stages } from '../lib/options.ts';
-import { PROBE_KNOBS, targetProbe } from '../lib/k6/probe.ts';
+import { DB_POOL } from '../lib/catalog/db-pool.ts';
+import { durationSeconds } from '../lib/options.ts';
+import { targetProbe } from '../lib/k6/probe.ts';
 import { checkLedger, debit } from '../lib/k6/db-pool-ledger.ts';
 import { Trend } from 'k6/metrics';
 
-const run = defineScenario('db-pool', {
-  knobs: {
-    OVERLOAD_STAGES: stages(100_000, 24 * 3600),
-    REQUEST_TIMEOUT: duration(0.001, 3600),
-    RECOVERY_RATE: num(0.1, 1000),
-    RECOVERY_FOR: duration(1, 24 * 3600),
-    HEALTHY_LATENCY: duration(0.001, 3600),
-    AMOUNT: int(1, 1_000_000),
-    DEBIT_PATH: httpPath('/api/debit'),
-    LEDGER_PATH: httpPath('/api/ledger'),
-    ...PROBE_KNOBS,
-  },
-});
+const run = defineScenario(DB_POOL);
 const k = run.knobs;
 const overloadSeconds = k.OVERLOAD_STAGES.reduce((sum, s) => sum + durationSeconds(s.duration)!, 0);
 const recoverySeconds = durationSeconds(k.RECOVERY_FOR)!;

@@ -1,14 +1,15 @@
-// Echo (seeds 000 and 001): clients ramp up in stages, each sending an echo over a NEW
+// Echo (the single-container 1,000-client and 100,000-connections studies): clients ramp up in stages, each sending an echo over a NEW
 // connection per request, to find where connecting, not answering, becomes the bottleneck.
 import { sleep } from 'k6';
 import { defineScenario } from '../lib/k6/scenario.ts';
-import { ECHO_KNOBS, echoOnce } from '../lib/k6/echo-request.ts';
+import { ECHO } from '../lib/catalog/echo.ts';
+import { echoOnce } from '../lib/k6/echo-request.ts';
 
-const run = defineScenario('echo', { knobs: ECHO_KNOBS });
+const run = defineScenario(ECHO);
 const { STAGES, THINK_TIME, PAYLOAD_BYTES, REQUEST_TIMEOUT } = run.knobs;
 
 export const options = run.options({
-  // Seed 001's echo test opens a connection per request: the path that runs into
+  // The 100,000-connections study's echo test opens a connection per request: the path that runs into
   // "too many open files" and "cannot assign requested address" first.
   noConnectionReuse: true,
   scenarios: {

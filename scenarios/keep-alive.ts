@@ -1,12 +1,13 @@
-// Keep-alive (seed 001): the same echo load twice in one run, first reusing connections, then
+// Keep-alive (the 100,000-connections study): the same echo load twice in one run, first reusing connections, then
 // opening a new one per request, so the summary shows what keep-alive buys side by side.
 import { sleep } from 'k6';
 import exec from 'k6/execution';
 import { defineScenario } from '../lib/k6/scenario.ts';
-import { ECHO_KNOBS, echoOnce } from '../lib/k6/echo-request.ts';
+import { KEEP_ALIVE } from '../lib/catalog/keep-alive.ts';
+import { echoOnce } from '../lib/k6/echo-request.ts';
 import { durationSeconds } from '../lib/options.ts';
 
-const run = defineScenario('keep-alive', { knobs: ECHO_KNOBS });
+const run = defineScenario(KEEP_ALIVE);
 const { STAGES, THINK_TIME, PAYLOAD_BYTES, REQUEST_TIMEOUT } = run.knobs;
 
 // The second half starts once the first has ramped down and its last requests have timed out

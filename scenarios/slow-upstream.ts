@@ -1,34 +1,18 @@
-// Slow upstream (seed 003 P0): users keep calling an endpoint whose upstream takes 2-3 s, so
+// Slow upstream (the Go-API resilience study, P0): users keep calling an endpoint whose upstream takes 2-3 s, so
 // calls in flight grow as rate x latency; a canary on a fast endpoint shows whether the pileup
 // drags everything else down; an upstream outage mid-run shows whether the breaker fails fast.
 import { sleep } from 'k6';
 import { defineScenario } from '../lib/k6/scenario.ts';
-import { duration, durationSeconds, headerName, httpPath, int, num, oneOf } from '../lib/options.ts';
+import { SLOW_UPSTREAM } from '../lib/catalog/slow-upstream.ts';
+import { durationSeconds } from '../lib/options.ts';
 import { currentUser } from '../lib/k6/users.ts';
-import { PROBE_KNOBS, targetProbe } from '../lib/k6/probe.ts';
+import { targetProbe } from '../lib/k6/probe.ts';
 import { tagPhase, type Timeline } from '../lib/k6/phases.ts';
 import { slowCall, switchOutage } from '../lib/k6/slow-upstream-client.ts';
 import { trackFailure } from '../lib/k6/metrics.ts';
 import http from 'k6/http';
 
-const run = defineScenario('slow-upstream', {
-  knobs: {
-    USERS: int(1, 100_000),
-    RATE: num(0.001, 10_000),
-    DURATION: duration(1, 24 * 3600),
-    CANARY_RATE: num(0.1, 10_000),
-    OUTAGE_MODE: oneOf('errors', 'hang', 'none'),
-    OUTAGE_AT: duration(0, 24 * 3600),
-    OUTAGE_FOR: duration(0, 24 * 3600),
-    RECOVERY: duration(0, 3600),
-    USER_HEADER: headerName(),
-    SLOW_PATH: httpPath('/api/slow'),
-    FAST_PATH: httpPath('/api/fast'),
-    OUTAGE_SWITCH: httpPath('/admin/outage'),
-    REQUEST_TIMEOUT: duration(0.001, 3600),
-    ...PROBE_KNOBS,
-  },
-});
+const run = defineScenario(SLOW_UPSTREAM);
 const k = run.knobs;
 const seconds = durationSeconds(k.DURATION)!;
 const timeline: Timeline = {
@@ -46,7 +30,7 @@ export const options = run.options({
       rate: Math.round(pileupRate * 1000),
       timeUnit: '1000s',
       duration: k.DURATION,
-      // In flight = rate x latency: enough VUs for the seed's worst upstream latency (3 s) plus
+      // In flight = rate x latency: enough VUs for the study's worst upstream latency (3 s) plus
       // a second. Past that (a hanging upstream with no timeout) k6 runs out of VUs and counts
       // dropped_iterations, as a real client pool would run out of connections.
       preAllocatedVUs: Math.ceil(pileupRate) + 5,

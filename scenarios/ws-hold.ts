@@ -1,14 +1,13 @@
-// WebSocket hold (seed 001): ramp to CONNECTIONS WebSockets, many per VU, hold them HOLD with
+// WebSocket hold (the 100,000-connections study): ramp to CONNECTIONS WebSockets, many per VU, hold them HOLD with
 // pings and echo checks, close them cleanly. Does every handshake succeed, and does every
 // connection survive the hold? 100,000 needs several k6 processes: npm run fanout.
 // PING_INTERVAL 0 sends no pings; ECHO_INTERVAL cannot be 0: the echo gate needs echoes.
 import { defineScenario } from '../lib/k6/scenario.ts';
-import { duration, durationSeconds } from '../lib/options.ts';
-import { WS_KNOBS, basePlan, wsScenario } from '../lib/k6/ws-scenario.ts';
+import { WS_HOLD } from '../lib/catalog/ws-hold.ts';
+import { durationSeconds } from '../lib/options.ts';
+import { basePlan, wsScenario } from '../lib/k6/ws-scenario.ts';
 
-const run = defineScenario('ws-hold', {
-  knobs: { ...WS_KNOBS, HOLD: duration(0, 24 * 3600), PING_INTERVAL: duration(0, 3600), ECHO_INTERVAL: duration(0.05, 3600) },
-});
+const run = defineScenario(WS_HOLD);
 const k = run.knobs;
 
 export const { options, setup, handleSummary, holdSockets, probeTarget } = wsScenario(

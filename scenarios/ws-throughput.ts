@@ -1,13 +1,12 @@
-// WebSocket throughput (seed 002's server targets): CONNECTIONS sockets, RATE small messages a
+// WebSocket throughput (the WebSocket performance guide's server targets): CONNECTIONS sockets, RATE small messages a
 // second across them once all are open, every echo checked and timed. P99 < 10 ms, and the
 // target's memory under 100 MB per 1,000 connections.
 import { defineScenario } from '../lib/k6/scenario.ts';
-import { duration, durationSeconds, num } from '../lib/options.ts';
-import { WS_KNOBS, basePlan, wsScenario } from '../lib/k6/ws-scenario.ts';
+import { WS_THROUGHPUT } from '../lib/catalog/ws-throughput.ts';
+import { durationSeconds } from '../lib/options.ts';
+import { basePlan, wsScenario } from '../lib/k6/ws-scenario.ts';
 
-const run = defineScenario('ws-throughput', {
-  knobs: { ...WS_KNOBS, RATE: num(0.001, 10_000_000), DURATION: duration(1, 24 * 3600) },
-});
+const run = defineScenario(WS_THROUGHPUT);
 const k = run.knobs;
 const base = basePlan(run);
 

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { SCENARIOS } from '../lib/profiles.ts';
+import { SCENARIOS } from '../lib/catalog/index.ts';
 import { fileStamp } from '../lib/summary.ts';
 import { buildAll } from '../harness/build-step.mjs';
 import { ensureK6 } from '../harness/k6-setup.mjs';

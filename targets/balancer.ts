@@ -1,4 +1,4 @@
-// A round-robin HTTP balancer in front of several instances of a target: what seed 003's
+// A round-robin HTTP balancer in front of several instances of a target: what the Go-API resilience study's
 // failover looks like when a load balancer spreads one user's requests over two replicas.
 import { Agent, createServer, request } from 'node:http';
 import { Inflight, drain, listen } from './lifecycle.ts';

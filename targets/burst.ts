@@ -1,4 +1,4 @@
-// The burst target of seed 003 (P1 burst, P3 drift): an API whose request costs a little CPU,
+// The burst target of the Go-API resilience study (P1 burst, P3 drift): an API whose request costs a little CPU,
 // identifying the user by a header. `naive` admits everything; `protected` holds each user to
 // a token bucket (5 req/s, burst 5) and answers the excess with 429, Retry-After and RateLimit-*.
 import type { IncomingMessage, ServerResponse } from 'node:http';

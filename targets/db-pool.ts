@@ -1,4 +1,4 @@
-// The DB-pool target of seed 003 P1: POST /api/debit runs a credit update in a transaction that
+// The DB-pool target of the Go-API resilience study (P1): POST /api/debit runs a credit update in a transaction that
 // holds its pooled connection for --hold-ms, keyed by an Idempotency-Key so a key applied twice
 // debits once. `naive`: callers queue for a connection without bound. `protected`: a bounded
 // queue and an acquisition timeout turn exhaustion into an immediate 503 that says so.
@@ -47,7 +47,11 @@ export const dbPool: TargetModule = {
       type: 'string',
       defaults: { protected: 'floodgate_dbpool', naive: 'floodgate_dbpool' },
     },
-    'pool-size': { describe: 'connections in the pool (seed 003: 60)', type: 'number', defaults: { protected: 60, naive: 60 } },
+    'pool-size': {
+      describe: 'connections in the pool (the Go-API resilience study: 60)',
+      type: 'number',
+      defaults: { protected: 60, naive: 60 },
+    },
     'hold-ms': {
       describe: 'how long each debit transaction holds its connection',
       type: 'number',
@@ -199,7 +203,7 @@ export const dbPool: TargetModule = {
         );
         const applied = inserted.rowCount === 1;
         if (applied) await client.query(`UPDATE ${schema}.accounts SET credits = credits - $2 WHERE id = $1`, [account, amount]);
-        // The long part of seed 003's quota/credit transaction, holding the connection.
+        // The long part of the Go-API resilience study's quota/credit transaction, holding the connection.
         await client.query('SELECT pg_sleep($1)', [f['hold-ms'] / 1000]);
         await client.query('COMMIT');
         sendJson(res, applied ? 201 : 200, { key, account, amount, applied, replay: !applied });

@@ -1,5 +1,5 @@
-// The echo target of seeds 000 and 001: POST /echo returns the body; GET /api/health and
-// /api/data are seed 000's endpoints. `degraded` mode is the red half of red/green tests.
+// The echo target of the single-container 1,000-client and 100,000-connections studies: POST /echo returns the body; GET /api/health and
+// /api/data are the single-container 1,000-client study's endpoints. `degraded` mode is the red half of red/green tests.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readBody, routes, sendJson, serveHttp } from './http-server.ts';
@@ -7,7 +7,7 @@ import type { TargetModule } from './target.ts';
 
 const MAX_BODY_BYTES = 1_048_576; // matches the scenarios' PAYLOAD_BYTES ceiling
 
-// Seed 000's /api/data: a small, fixed document, so its cost is serialisation, not storage.
+// The single-container 1,000-client study's /api/data: a small, fixed document, so its cost is serialisation, not storage.
 const DATA = Array.from({ length: 20 }, (_, i) => ({ id: i + 1, name: `item-${i + 1}`, value: (i * 37) % 100 }));
 
 export const echo: TargetModule = {

@@ -1,4 +1,4 @@
-// The slow-upstream target of seed 003 P0: GET /api/slow calls a 2-3 s upstream once per
+// The slow-upstream target of the Go-API resilience study (P0): GET /api/slow calls a 2-3 s upstream once per
 // request, GET /api/fast does not. `naive` lets calls pile up without bound; `protected` caps
 // them per user (429) and globally (503), times the upstream out and breaks the circuit.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -31,7 +31,7 @@ const BREAKER_STATE_VALUE: Record<CircuitState, number> = {
   [CircuitState.Isolated]: 2,
 };
 
-// Seed 003's countermeasures; 0 turns one off, which is what naive mode is.
+// The Go-API resilience study's countermeasures; 0 turns one off, which is what naive mode is.
 const PROTECTED_AND_NAIVE = (protectedValue: number) => ({ protected: protectedValue, naive: 0 });
 
 export const slowUpstream: TargetModule = {

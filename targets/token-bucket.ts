@@ -1,6 +1,6 @@
 // A per-user token bucket (GCRA: the cell-rate form of a token bucket that go-redis/redis_rate
 // uses), kept in memory or in Redis. Why not rate-limiter-flexible's fixed windows: a user
-// sending at exactly its limit (seed 003's 5 req/s) lands its 6th request just before or just
+// sending at exactly its limit (the Go-API resilience study's 5 req/s) lands its 6th request just before or just
 // after the window edge depending on a millisecond of jitter, so a fixed window throws false
 // 429s at well-behaved users; a bucket with a burst absorbs that jitter.
 import { Redis } from 'ioredis';

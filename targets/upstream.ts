@@ -1,4 +1,4 @@
-// The slow upstream of seed 003 P0 (a Notion- or JIRA-like API answering in 2-3 s), as its own
+// The slow upstream of the Go-API resilience study (P0) (a Notion- or JIRA-like API answering in 2-3 s), as its own
 // HTTP server on a private loopback port, with an outage switch: answer errors, or hang.
 import { createServer, type ServerResponse } from 'node:http';
 import { listen } from './lifecycle.ts';

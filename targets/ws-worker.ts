@@ -8,7 +8,7 @@ import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics } f
 import { WebSocketServer, type WebSocket } from 'ws';
 import { WS_WORKER_ENV, type WsMessage, type WsWorkerConfig } from './ws-protocol.ts';
 
-// Seed 002's messages are under 1 KB; 64 KB leaves room without letting a client make the
+// The WebSocket performance guide's messages are under 1 KB; 64 KB leaves room without letting a client make the
 // server buffer megabytes.
 const MAX_MESSAGE_BYTES = 65_536;
 const METRICS_TIMEOUT_MS = 5_000;

@@ -1,4 +1,4 @@
-// The WebSocket echo target of seeds 001 and 002, as a node:cluster of workers: one process may
+// The WebSocket echo target of the 100,000-connections study and the WebSocket performance guide, as a node:cluster of workers: one process may
 // hold at most 20,000 open files here (a hard limit), so 100k connections need several. The
 // primary only hands out accepted sockets (round robin), serves nothing itself, aggregates the
 // workers' Prometheus metrics for /metrics, and on close tells every worker to send 1001.
@@ -11,7 +11,7 @@ import { AggregatorRegistry } from 'prom-client';
 import type { RunningTarget, TargetModule } from './target.ts';
 import { WS_WORKER_ENV, type WsMessage, type WsWorkerConfig } from './ws-protocol.ts';
 
-// Seed 001's 100k connections at about 12,500 per worker leave each one well under its 20,000
+// The 100,000-connections study's 100k connections at about 12,500 per worker leave each one well under its 20,000
 // files, with room for the heartbeat's and the runtime's own.
 const DEFAULT_WORKERS = 8;
 

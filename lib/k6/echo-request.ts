@@ -1,18 +1,9 @@
-// The echo request both seed 001 scenarios send (echo and keep-alive): POST a payload to
+// The echo request both scenarios of the 100,000-connections study send (echo and keep-alive): POST a payload to
 // /echo, check it comes back whole, count failures and connection reuse.
 import http from 'k6/http';
 import { check } from 'k6';
 import exec from 'k6/execution';
-import { duration, int, num, stages } from '../options.ts';
 import { connectionReused, trackFailure } from './metrics.ts';
-
-/** The knobs of an echo load: how many clients over time, how often each sends, how much. */
-export const ECHO_KNOBS = {
-  STAGES: stages(100_000, 24 * 3600),
-  THINK_TIME: num(0, 3600),
-  PAYLOAD_BYTES: int(1, 1_048_576),
-  REQUEST_TIMEOUT: duration(0.001, 600),
-};
 
 /** A payload unique to this VU and iteration, so a mixed-up response fails the check. */
 function payload(bytes: number): string {

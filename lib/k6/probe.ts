@@ -5,17 +5,8 @@ import http from 'k6/http';
 import { sleep } from 'k6';
 import { Trend } from 'k6/metrics';
 import type { Scenario } from 'k6/options';
-import { duration, durationSeconds, text, type Knob } from '../options.ts';
-import { parseProbeMetrics, sampleSum, type ProbeMapping } from '../prometheus.ts';
-
-export const PROBE_KNOBS = {
-  PROBE_URL: text(/^(https?:\/\/\S+)?$/, 'an http(s) URL of a Prometheus text endpoint (empty: BASE_URL + /metrics)'),
-  PROBE_INTERVAL: duration(0.05, 3600),
-  PROBE_METRICS: {
-    allowed: 'comma-separated k6_name=prometheus_metric pairs, e.g. target_inflight=http_inflight_requests,target_goroutines=go_goroutines',
-    parse: parseProbeMetrics,
-  } as Knob<ProbeMapping[]>,
-};
+import { durationSeconds } from '../options.ts';
+import { sampleSum, type ProbeMapping } from '../prometheus.ts';
 
 export interface ProbeConfig {
   url: string;

@@ -6,9 +6,10 @@ import exec from 'k6/execution';
 import type { Options } from 'k6/options';
 import { fail, PREFIX } from '../fail.ts';
 import { FAILURE_MODES } from '../failure-modes.ts';
-import { bool, hostList, httpPath, oneOf, readKnobs, text, url, type Defaults, type KnobSpec, type KnobValues } from '../options.ts';
-import { PROFILES, profileDefaults, scenarioEntry, type Profile } from '../profiles.ts';
-import { REFERENCE_TARGETS, referenceUrl, type TargetName } from '../reference-targets.ts';
+import { readKnobs, type KnobValues } from '../options.ts';
+import { commonKnobs, PROFILE_KNOB } from '../catalog/common.ts';
+import { defaultsFor, type KnobDecls, type ScenarioDecl } from '../catalog/knob.ts';
+import { referenceUrl } from '../reference-targets.ts';
 import { assertSafeTargets, nonLoopbackCidrs } from '../safety.ts';
 import { reportOnlyKey, summaryOutputs, visibilityExpression, type Comparison, type Figure, type SummaryData } from '../summary.ts';
 import { parseThresholds, parseExpression, type Thresholds } from '../thresholds.ts';
@@ -19,27 +20,6 @@ import { parseThresholds, parseExpression, type Thresholds } from '../thresholds
 const DEFAULT_THRESHOLDS_FILE = '../thresholds.json';
 // count tells a trend with no samples (all zeros) from one whose values are zero.
 const DEFAULT_TREND_STATS = ['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count'];
-
-function commonKnobs(target: TargetName) {
-  return {
-    spec: {
-      BASE_URL: url(),
-      HEALTH_PATH: httpPath('/healthz'),
-      ALLOWED_HOSTS: hostList(),
-      RESULTS_DIR: text(/^\S+$/, 'a directory path (relative to where k6 runs) with no spaces'),
-      THRESHOLDS_FILE: text(/^\S*$/, 'a path to a thresholds JSON file with no spaces'),
-      SKIP_PREFLIGHT: bool(),
-    },
-    defaults: {
-      BASE_URL: referenceUrl(target),
-      HEALTH_PATH: REFERENCE_TARGETS[target].healthPath,
-      ALLOWED_HOSTS: '',
-      RESULTS_DIR: 'results',
-      THRESHOLDS_FILE: '',
-      SKIP_PREFLIGHT: false,
-    },
-  };
-}
 
 function readThresholdsFile(given: string, scenario: string): Thresholds {
   // k6 resolves open() against the script's folder; a user typing a relative -e path means
@@ -55,18 +35,17 @@ function readThresholdsFile(given: string, scenario: string): Thresholds {
   return parseThresholds(content, shown, scenario);
 }
 
-/** `name` is the scenario's entry in lib/profiles.ts; `knobs` its own -e options. */
-export function defineScenario<S extends KnobSpec>(name: string, def: { knobs: S }) {
+/** `decl` is the scenario's entry in lib/catalog/: its target and its own knobs with their defaults. */
+export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
+  const { name, target } = decl;
   const env = __ENV as Record<string, string | undefined>;
-  const { target } = scenarioEntry(name);
-  const { PROFILE } = readKnobs({ PROFILE: oneOf(...PROFILES) }, { PROFILE: 'full' }, env, 'every scenario');
-  const profile: Profile = PROFILE;
+  // The profile first, on its own: it picks every other default.
+  const { PROFILE: profile } = readKnobs({ PROFILE: PROFILE_KNOB }, defaultsFor({ PROFILE: PROFILE_KNOB }, 'full'), env, 'every scenario');
   const common = commonKnobs(target);
-  const spec = { ...common.spec, ...def.knobs };
-  const defaults = { ...common.defaults, ...profileDefaults(name, profile) } as Partial<Defaults<typeof spec>>;
+  const spec = { ...common, ...decl.knobs };
   // One read of both sets, so every bad value is reported at once; typed back apart below.
-  const values = readKnobs(spec, defaults, env, `scenario ${name}, profile ${profile}`);
-  const all = values as unknown as KnobValues<typeof common.spec>;
+  const values = readKnobs(spec, defaultsFor(spec, profile), env, `scenario ${name}, profile ${profile}`);
+  const all = values as unknown as KnobValues<typeof common>;
   const own = values as unknown as KnobValues<S>;
   assertSafeTargets({ BASE_URL: all.BASE_URL }, all.ALLOWED_HOSTS);
   const thresholds = readThresholdsFile(all.THRESHOLDS_FILE, name);

@@ -1,39 +1,21 @@
-// What ws-hold and ws-throughput share: their knobs, the probe of the ws target (connections
+// What ws-hold and ws-throughput share: the probe of the ws target (connections
 // open as it counts them, its RSS and RSS per 1,000 connections), the per-vu-iterations scenario
 // that holds the sockets, and the exports k6 runs. A scenario file says only how its sockets
 // behave (SocketPlan) and which figures it shows.
 import { Counter } from 'k6/metrics';
 import type { Options, Scenario } from 'k6/options';
-import { duration, durationSeconds, httpPath, int } from '../options.ts';
-import { PROBE_KNOBS, targetProbe } from './probe.ts';
+import { durationSeconds, type KnobValues } from '../options.ts';
+import type { WS_KNOBS } from '../catalog/common.ts';
+import { targetProbe } from './probe.ts';
 import type { Figure, SummaryData } from '../summary.ts';
 import { holdSlot, type SocketPlan } from './ws-sockets.ts';
-
-export const WS_KNOBS = {
-  CONNECTIONS: int(1, 1_000_000),
-  SOCKETS_PER_VU: int(1, 5_000),
-  RAMP: duration(0, 3600),
-  // Seed 002's "small messages": under 1 KB.
-  MESSAGE_BYTES: int(32, 1023),
-  WS_PATH: httpPath('/ws'),
-  ...PROBE_KNOBS,
-};
 
 // RSS per connection is read once (nearly) all connections are open: early in the ramp the
 // runtime's own heap growth over a few connections would dominate it.
 const PER_CONNECTION_FROM = 0.95;
 
-/** The knob values every WebSocket scenario has (WS_KNOBS, read). */
-interface WsKnobValues {
-  CONNECTIONS: number;
-  SOCKETS_PER_VU: number;
-  RAMP: string;
-  MESSAGE_BYTES: number;
-  WS_PATH: string;
-  PROBE_URL: string;
-  PROBE_INTERVAL: string;
-  PROBE_METRICS: NonNullable<ReturnType<typeof PROBE_KNOBS.PROBE_METRICS.parse>>;
-}
+/** The knob values every WebSocket scenario has (lib/catalog/common.ts's WS_KNOBS, read). */
+type WsKnobValues = KnobValues<typeof WS_KNOBS>;
 
 /** What defineScenario hands back, as far as a WebSocket scenario uses it. */
 interface DefinedScenario {
@@ -73,7 +55,7 @@ export function wsScenario(run: DefinedScenario, plan: SocketPlan, figures: Figu
     seconds: (plan.rampMs + plan.holdMs) / 1000,
     derived: {
       // Growth over the first scrape (before the ramp), so the workers' own baseline is not
-      // charged to the connections, as seed 002's "per 1,000 connections" means.
+      // charged to the connections, as the WebSocket performance guide's "per 1,000 connections" means.
       target_rss_per_1000_connections_bytes: (v) => {
         if (
           v.target_ws_open === undefined ||

@@ -39,7 +39,7 @@ const NODE_SIDE = [
   ...files('bench', ['.ts']),
   ...files('.', ['.mjs'], false),
 ];
-const NEUTRAL_LIB = files('lib', ['.ts'], false);
+const NEUTRAL_LIB = [...files('lib', ['.ts'], false), ...files('lib/catalog', ['.ts'])];
 const K6_LIB = files('lib/k6', ['.ts']);
 const isK6Lib = (spec: string) => spec.startsWith(`lib/k6/`);
 const isK6Module = (spec: string) => spec === 'k6' || spec.startsWith('k6/');
@@ -98,7 +98,7 @@ test('scripts/ holds entry points only: each is an npm script, and nothing impor
 });
 
 test('every layout folder this test reads exists (a rename cannot empty a rule silently)', () => {
-  for (const dir of ['lib', 'lib/k6', 'scripts', 'harness', 'targets', 'bench']) {
+  for (const dir of ['lib', 'lib/k6', 'lib/catalog', 'scripts', 'harness', 'targets', 'bench']) {
     assert.ok(statSync(join(repoRoot, dir)).isDirectory(), dir);
   }
   assert.equal(relative(repoRoot, join(repoRoot, 'lib', 'k6')), 'lib/k6');

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parseExpression, parseThresholds } from '../../lib/thresholds.ts';
-import { SCENARIOS } from '../../lib/profiles.ts';
+import { SCENARIOS } from '../../lib/catalog/index.ts';
 
 function failure(f: () => unknown): string {
   try {

@@ -1,0 +1,79 @@
+// The generated parts of the README and docs/: the table of scenarios, each scenario's knobs and
+// the common knobs, rendered from the one place each fact is declared (lib/catalog/ for knobs,
+// questions and load shapes; thresholds.json for the gates). `npm run docs` writes them;
+// test/unit/docs.test.ts fails when a committed page differs from what this renders.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { commonKnobs, PROFILE_KNOB } from '../lib/catalog/common.ts';
+import { SCENARIOS } from '../lib/catalog/index.ts';
+import type { KnobDecls, Raw } from '../lib/catalog/knob.ts';
+import { repoRoot } from './paths.mjs';
+
+/** A generated block: `<!-- generated:NAME:begin -->` ... `<!-- generated:NAME:end -->`. */
+const BEGIN = (name: string) => `<!-- generated:${name}:begin -->`;
+const END = (name: string) => `<!-- generated:${name}:end -->`;
+const NOTE = '<!-- written by `npm run docs` from lib/catalog/ and thresholds.json: edit those, not this table -->';
+
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const shownValue = (v: Raw | undefined) => (v === undefined ? '' : v === '' ? 'empty' : `\`${cell(String(v))}\``);
+
+/** A markdown table of knobs: name, full and smoke defaults, what is allowed, what it means. */
+export function knobTable(decls: KnobDecls): string {
+  const rows = Object.entries(decls).map(([key, d]) => {
+    const full = d.shown ?? shownValue(d.full);
+    const smoke = d.smoke !== undefined && d.smoke !== d.full ? shownValue(d.smoke) : '';
+    return `| \`${key}\` | ${full} | ${smoke} | ${cell(d.allowed)} | ${cell(d.meaning)} |`;
+  });
+  return ['| knob | default (full) | smoke | allowed | meaning |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+type ThresholdsDoc = Record<string, Record<string, (string | { threshold: string })[]>>;
+
+/** The gated metrics of one section of thresholds.json, one line (the bounds are on each page). */
+export function gatesOf(section: ThresholdsDoc[string]): string {
+  return Object.keys(section)
+    .filter((metric) => !metric.startsWith('$'))
+    .map((metric) => `\`${metric}\``)
+    .join(', ');
+}
+
+/** The README's table of every scenario: its question, load, gates and page. */
+export function scenarioTable(thresholds: ThresholdsDoc): string {
+  const rows = Object.values(SCENARIOS).map((s) => {
+    const section = thresholds[s.name];
+    const gates = section ? gatesOf(section) : '(no section in thresholds.json)';
+    return `| [\`${s.name}\`](docs/${s.name}.md) | ${cell(s.question)} | ${cell(s.load)} | ${cell(gates)} |`;
+  });
+  return ['| scenario | question | load | gated metrics (thresholds.json) |', '| --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** `text` with the block `name` holding `content`; throws if the markers are missing. */
+export function fillBlock(text: string, name: string, content: string, file: string): string {
+  const begin = text.indexOf(BEGIN(name));
+  const end = text.indexOf(END(name));
+  if (begin < 0 || end < begin) throw new Error(`${file} has no ${BEGIN(name)} ... ${END(name)} block`);
+  return `${text.slice(0, begin)}${BEGIN(name)}\n${NOTE}\n\n${content}\n\n${text.slice(end)}`;
+}
+
+/** Every generated file as it should read, from `read` (the committed text of each). */
+export function renderDocs(read: (file: string) => string): Map<string, string> {
+  const thresholds = JSON.parse(read('thresholds.json')) as ThresholdsDoc;
+  const out = new Map<string, string>();
+  let readme = read('README.md');
+  readme = fillBlock(readme, 'scenarios', scenarioTable(thresholds), 'README.md');
+  // The common knobs' defaults are the same for every scenario but BASE_URL's (shown in words).
+  readme = fillBlock(readme, 'common-knobs', knobTable({ PROFILE: PROFILE_KNOB, ...commonKnobs('echo') }), 'README.md');
+  out.set('README.md', readme);
+  for (const s of Object.values(SCENARIOS)) {
+    const file = `docs/${s.name}.md`;
+    out.set(file, fillBlock(read(file), 'knobs', knobTable(s.knobs), file));
+  }
+  return out;
+}
+
+export const readRepoFile = (file: string) => readFileSync(join(repoRoot, file), 'utf8');
+
+/** The generated files whose committed text differs from what renderDocs makes. */
+export function staleDocs(read: (file: string) => string = readRepoFile): string[] {
+  return [...renderDocs(read)].filter(([file, text]) => read(file) !== text).map(([file]) => file);
+}

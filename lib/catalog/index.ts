@@ -1,0 +1,14 @@
+// Every scenario of the pack, by name: what the demo, fanout, the docs generator and the tests
+// list. A scenario file in scenarios/ without an entry here (or the reverse) fails a test.
+import { BURST } from './burst.ts';
+import { DB_POOL } from './db-pool.ts';
+import { ECHO } from './echo.ts';
+import { KEEP_ALIVE } from './keep-alive.ts';
+import type { ScenarioDecl } from './knob.ts';
+import { SLOW_UPSTREAM } from './slow-upstream.ts';
+import { WS_HOLD } from './ws-hold.ts';
+import { WS_THROUGHPUT } from './ws-throughput.ts';
+
+export const SCENARIOS: Record<string, ScenarioDecl> = Object.fromEntries(
+  [ECHO, KEEP_ALIVE, BURST, SLOW_UPSTREAM, DB_POOL, WS_HOLD, WS_THROUGHPUT].map((s) => [s.name, s]),
+);
