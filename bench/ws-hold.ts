@@ -1,5 +1,5 @@
 // How many WebSocket connections this machine holds for HOLD seconds with none cut, k6 and the
-// target both on it (seed 001's question: it stalled near 51,000). For each count asked (default
+// target both on it (the 100,000-connections study's question: it stalled near 51,000). For each count asked (default
 // 100,000; stretch 200,000): the ws target with enough workers, `npm run fanout -- ws-hold` with
 // enough k6 processes (each process may hold at most 20,000 files here), and while it runs, the
 // RSS of every k6 process and every target process, sampled from /proc. Writes

@@ -18,7 +18,7 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const shownValue = (v: Raw | undefined) => (v === undefined ? '' : v === '' ? 'empty' : `\`${cell(String(v))}\``);
 
 /** A markdown table of knobs: name, full and smoke defaults, what is allowed, what it means. */
-export function knobTable(decls: KnobDecls): string {
+function knobTable(decls: KnobDecls): string {
   const rows = Object.entries(decls).map(([key, d]) => {
     const full = d.shown ?? shownValue(d.full);
     const smoke = d.smoke !== undefined && d.smoke !== d.full ? shownValue(d.smoke) : '';
@@ -30,7 +30,7 @@ export function knobTable(decls: KnobDecls): string {
 type ThresholdsDoc = Record<string, Record<string, (string | { threshold: string })[]>>;
 
 /** The gated metrics of one section of thresholds.json, one line (the bounds are on each page). */
-export function gatesOf(section: ThresholdsDoc[string]): string {
+function gatesOf(section: ThresholdsDoc[string]): string {
   return Object.keys(section)
     .filter((metric) => !metric.startsWith('$'))
     .map((metric) => `\`${metric}\``)
@@ -38,7 +38,7 @@ export function gatesOf(section: ThresholdsDoc[string]): string {
 }
 
 /** The README's table of every scenario: its question, load, gates and page. */
-export function scenarioTable(thresholds: ThresholdsDoc): string {
+function scenarioTable(thresholds: ThresholdsDoc): string {
   const rows = Object.values(SCENARIOS).map((s) => {
     const section = thresholds[s.name];
     const gates = section ? gatesOf(section) : '(no section in thresholds.json)';
@@ -48,7 +48,7 @@ export function scenarioTable(thresholds: ThresholdsDoc): string {
 }
 
 /** `text` with the block `name` holding `content`; throws if the markers are missing. */
-export function fillBlock(text: string, name: string, content: string, file: string): string {
+function fillBlock(text: string, name: string, content: string, file: string): string {
   const begin = text.indexOf(BEGIN(name));
   const end = text.indexOf(END(name));
   if (begin < 0 || end < begin) throw new Error(`${file} has no ${BEGIN(name)} ... ${END(name)} block`);

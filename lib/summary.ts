@@ -88,7 +88,7 @@ export function isVisibilityExpression(expression: string): boolean {
   return parsed !== undefined && expression === visibilityExpression(parsed.stat);
 }
 
-// Counters whose rate is a multiple of a limit, not a count per second (lib/rate-limit.ts).
+// Counters whose rate is a multiple of a limit, not a count per second (lib/k6/burst-client.ts).
 const PER_LIMIT = /_per_limit(\{|$)/;
 
 function unitOf(key: string, metric: SummaryMetric | undefined, stat: string): Unit {

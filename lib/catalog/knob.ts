@@ -10,9 +10,8 @@ export type Profile = (typeof PROFILES)[number];
 /** A default as written in a declaration: parsed by the knob's own parser, like a user's value. */
 export type Raw = string | number | boolean;
 
-export interface KnobDecl<T = unknown> extends Knob<T> {
-  /** What it is for, one line, for the docs tables. */
-  readonly meaning: string;
+/** A knob's defaults, per profile. */
+export interface Defaults {
   /** The default of the full profile (the size the study asks for); none: the user must give it. */
   readonly full?: Raw;
   /** The smoke profile's default (a CI-sized run of seconds), where it differs from `full`. */
@@ -21,13 +20,12 @@ export interface KnobDecl<T = unknown> extends Knob<T> {
   readonly shown?: string;
 }
 
-export type KnobDecls = Record<string, KnobDecl>;
-
-export interface Defaults {
-  full?: Raw;
-  smoke?: Raw;
-  shown?: string;
+export interface KnobDecl<T = unknown> extends Knob<T>, Defaults {
+  /** What it is for, one line, for the docs tables. */
+  readonly meaning: string;
 }
+
+export type KnobDecls = Record<string, KnobDecl>;
 
 /** Declares a knob: its parser, its meaning and its defaults. */
 export function knob<T>(parser: Knob<T>, meaning: string, defaults: Defaults = {}): KnobDecl<T> {

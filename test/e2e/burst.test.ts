@@ -1,6 +1,6 @@
 // Red/green with real k6 processes: 100 users x 5 req/s plus one user at 20 req/s. Passes against
 // the protected target and against two instances sharing a Redis limiter; exits 99 against the
-// naive target and against two in-memory instances (seed 003 P3's drift), on the over-limit gate.
+// naive target and against two in-memory instances (the Go-API resilience study's rate-limit drift), on the over-limit gate.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';

@@ -47,7 +47,7 @@ export async function runK6(script: string, env: Record<string, string>, extraAr
 
 export const dist = (scenario: string) => join(repoRoot, 'dist', `${scenario}.js`);
 
-type Sections = Record<string, Record<string, unknown>>;
+export type Sections = Record<string, Record<string, unknown>>;
 
 /** thresholds.json with test/thresholds-headroom.json's timing bounds in place of the shipped ones. */
 export function withHeadroom(shipped: Sections, headroom: Sections): Sections {
@@ -58,14 +58,21 @@ export function withHeadroom(shipped: Sections, headroom: Sections): Sections {
   return out;
 }
 
-const readJson = (path: string) => JSON.parse(readFileSync(join(repoRoot, path), 'utf8')) as Sections;
+export const readJson = (path: string) => JSON.parse(readFileSync(join(repoRoot, path), 'utf8')) as Sections;
 
 /**
  * `-e` for a run that must pass: timing gates with headroom (test/thresholds-headroom.json), so
  * a green verdict proves the mechanism and does not hang on this machine's speed.
  */
-export const HEADROOM: Record<string, string> = (() => {
-  const file = join(mkdtempSync(join(tmpdir(), 'floodgate-thresholds-')), 'thresholds.json');
-  writeFileSync(file, JSON.stringify(withHeadroom(readJson('thresholds.json'), readJson('test/thresholds-headroom.json')), null, 2));
-  return { THRESHOLDS_FILE: file };
-})();
+export const HEADROOM: { readonly THRESHOLDS_FILE: string } = {
+  // Written on first use, so test files that only import repoRoot leave nothing behind.
+  get THRESHOLDS_FILE() {
+    headroomFile ??= join(mkdtempSync(join(tmpdir(), 'floodgate-thresholds-')), 'thresholds.json');
+    writeFileSync(
+      headroomFile,
+      JSON.stringify(withHeadroom(readJson('thresholds.json'), readJson('test/thresholds-headroom.json')), null, 2),
+    );
+    return headroomFile;
+  },
+};
+let headroomFile: string | undefined;

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dropSchema, ensurePostgres } from '../../harness/services.ts';
 import { startTarget, type TargetProcess } from '../../harness/target-process.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const schema = `floodgate_test_${process.pid}`;
 let url: string;
@@ -24,6 +25,9 @@ const debit = (t: TargetProcess, key: string, account: string, amount = 3) =>
   });
 const ledger = async (t: TargetProcess, prefix: string) =>
   (await fetch(`${t.url}/api/ledger?prefix=${prefix}`)).json() as Promise<Record<string, number>>;
+
+/** Connections the pool has handed out: held by a debit (or being connected for one). */
+const poolBusy = async (t: TargetProcess) => (await t.metric('db_pool_total')) - (await t.metric('db_pool_idle'));
 
 test('a debit applies once per idempotency key: the replay answers 200 and debits nothing', async () => {
   const t = await startTarget('db-pool', ['--schema', schema, '--hold-ms', '10']);
@@ -69,9 +73,17 @@ test('protected: with the pool busy and the queue full, the next debit gets 503 
   ]);
   try {
     const holding = debit(t, 'ex-1', 'ex-a');
-    await new Promise((r) => setTimeout(r, 150));
+    await eventually(
+      'the first debit holds the one connection',
+      () => poolBusy(t),
+      (busy) => busy === 1,
+    );
     const waiting = debit(t, 'ex-2', 'ex-b');
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(
+      'the second debit waits for it',
+      () => t.metric('db_pool_waiting'),
+      (n) => n === 1,
+    );
     const t0 = performance.now();
     const refused = await debit(t, 'ex-3', 'ex-c');
     const ms = performance.now() - t0;
@@ -92,7 +104,11 @@ test('protected: a caller that cannot get a connection within the acquisition ti
   const t = await startTarget('db-pool', ['--schema', schema, '--pool-size', '1', '--hold-ms', '1000', '--acquire-timeout-ms', '200']);
   try {
     const holding = debit(t, 'to-1', 'to-a');
-    await new Promise((r) => setTimeout(r, 150));
+    await eventually(
+      'the first debit holds the one connection',
+      () => poolBusy(t),
+      (busy) => busy === 1,
+    );
     const refused = await debit(t, 'to-2', 'to-b');
     assert.equal(refused.status, 503);
     assert.match(((await refused.json()) as { detail: string }).detail, /no connection within 200 ms/);

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { startTarget, type TargetProcess } from '../../harness/target-process.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 let healthy: TargetProcess;
 before(async () => {
@@ -21,7 +22,7 @@ test('POST /echo returns the body with its content type', async () => {
   assert.equal(await res.text(), 'hello, flood');
 });
 
-test("seed 000's GET /api/health and GET /api/data answer JSON; an unknown route is a 404 listing the routes", async () => {
+test("the single-container study's GET /api/health and GET /api/data answer JSON; an unknown route is a 404 listing the routes", async () => {
   assert.deepEqual(await (await fetch(`${healthy.url}/api/health`)).json(), { status: 'ok' });
   const data = (await (await fetch(`${healthy.url}/api/data`)).json()) as { items: unknown[] };
   assert.equal(data.items.length, 20);
@@ -111,7 +112,11 @@ test('a port in use is a clear error, not a stack trace', async () => {
 test('on SIGTERM it stops accepting, finishes the in-flight request and exits 0 within the grace period', async () => {
   const t = await startTarget('echo', ['--delay-ms', '800', '--grace-ms', '5000']);
   const inflight = fetch(`${t.url}/echo`, { method: 'POST', body: 'finish me' });
-  await new Promise((r) => setTimeout(r, 200)); // the request is now being served
+  await eventually(
+    'the request is being served',
+    () => t.metric('http_inflight_requests'),
+    (n) => n === 1,
+  );
   const stopped = t.stop();
   const res = await inflight;
   assert.equal(res.status, 200);
@@ -125,7 +130,11 @@ test('on SIGTERM it stops accepting, finishes the in-flight request and exits 0 
 test('a request still running at the end of the grace period is cut and the target exits anyway', async () => {
   const t = await startTarget('echo', ['--delay-ms', '10000', '--grace-ms', '300']);
   const inflight = fetch(`${t.url}/echo`, { method: 'POST', body: 'too slow' }).catch((e: Error) => e);
-  await new Promise((r) => setTimeout(r, 100));
+  await eventually(
+    'the request is being served',
+    () => t.metric('http_inflight_requests'),
+    (n) => n === 1,
+  );
   const { code, ms } = await t.stop();
   assert.equal(code, 0);
   assert.ok(ms < 3000, `exited in ${ms} ms`);

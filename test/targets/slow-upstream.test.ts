@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTarget, type TargetProcess } from '../../harness/target-process.ts';
+import { eventually } from '../helpers/eventually.ts';
 
 const FAST_UPSTREAM = ['--upstream-min-ms', '400', '--upstream-max-ms', '400', '--pending-cost-us', '0'];
 const slow = (t: TargetProcess, user: string) => fetch(`${t.url}/api/slow`, { headers: { 'X-User-Id': user } });
@@ -20,12 +21,20 @@ test('past 2 concurrent calls a user gets 429 at once; past 3 in all the next ca
   const t = await startTarget('slow-upstream', [...FAST_UPSTREAM, '--user-limit', '2', '--global-limit', '3']);
   try {
     const running = [slow(t, 'a'), slow(t, 'a')];
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(
+      'two slow calls at the upstream',
+      () => t.metric('upstream_inflight_calls'),
+      (n) => n === 2,
+    );
     const third = await timed(slow(t, 'a'));
     assert.equal(third.status, 429);
     assert.ok(third.ms < 200, `429 took ${third.ms} ms`);
     running.push(slow(t, 'b'));
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(
+      'three slow calls at the upstream',
+      () => t.metric('upstream_inflight_calls'),
+      (n) => n === 3,
+    );
     const fourth = await timed(slow(t, 'c'));
     assert.equal(fourth.status, 503);
     assert.equal(fourth.res.headers.get('retry-after'), '1');
@@ -77,8 +86,11 @@ test('naive mode has no limits: calls pile up, in flight to the upstream', async
   const t = await startTarget('slow-upstream', [...FAST_UPSTREAM, '--mode', 'naive']);
   try {
     const calls = Array.from({ length: 30 }, () => slow(t, 'a'));
-    await new Promise((r) => setTimeout(r, 150));
-    assert.equal(await t.metric('upstream_inflight_calls'), 30);
+    await eventually(
+      'all 30 calls at the upstream',
+      () => t.metric('upstream_inflight_calls'),
+      (n) => n === 30,
+    );
     assert.equal(await t.metric('http_inflight_requests'), 30);
     assert.ok((await Promise.all(calls)).every((r) => r.status === 200));
   } finally {

@@ -1,6 +1,7 @@
 // The layout says what runs where, and this test holds it to that: lib/k6/ runs only inside k6,
 // lib/ (and lib/catalog/) runs anywhere, Node code never reaches into lib/k6/, and scripts/
-// holds only entry points (npm scripts), never a module something else imports.
+// holds only entry points (npm scripts), never a module something else imports. test/ is not
+// held to the Node-side rule: unit tests run lib/k6/ code in Node with k6's modules shimmed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -72,14 +73,19 @@ test('the runtime-neutral lib imports neither k6, Node, npm packages nor lib/k6/
   assert.deepEqual(bad, [], 'lib/*.ts is imported by k6 scenarios and Node scripts alike: keep it to plain TypeScript');
 });
 
-test('the k6-only library imports no Node module', () => {
+test('the k6-only library imports only k6 and the library: no Node module, no npm package', () => {
   assert.ok(K6_LIB.length > 5);
   const bad = K6_LIB.flatMap((f) =>
     importsOf(f)
-      .filter((s) => s.startsWith('node:'))
+      .filter((s) => !s.startsWith('lib/') && !isK6Module(s))
       .map((s) => `${f} imports ${s}`),
   );
   assert.deepEqual(bad, []);
+});
+
+test('every folder under lib/ is classified: lib/k6/ (k6 only) or lib/catalog/ (neutral)', () => {
+  const folders = readdirSync(join(repoRoot, 'lib')).filter((f) => statSync(join(repoRoot, 'lib', f)).isDirectory());
+  assert.deepEqual(folders.sort(), ['catalog', 'k6'], 'a new lib/ folder needs its rule here');
 });
 
 test('scripts/ holds entry points only: each is an npm script, and nothing imports one', () => {

@@ -1,4 +1,4 @@
-// lib/metrics.ts under Node with k6/metrics shimmed: every failed request lands in one counter,
+// lib/k6/metrics.ts under Node with k6/metrics shimmed: every failed request lands in one counter,
 // tagged with its failure mode.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
