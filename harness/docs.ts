@@ -1,6 +1,7 @@
-// The generated parts of the README and docs/: the table of scenarios, each scenario's knobs and
-// the common knobs, rendered from the one place each fact is declared (lib/catalog/ for knobs,
-// questions and load shapes; thresholds.json for the gates). `npm run docs` writes them;
+// The generated parts of the README and docs/: the table of scenarios, each scenario's knobs,
+// the common knobs and what drives each gate red, rendered from the one place each fact is
+// declared (lib/catalog/ for knobs, questions and load shapes; thresholds.json for the gates;
+// test/red-gates.json for their red proofs). `npm run docs` writes them;
 // test/unit/docs.test.ts fails when a committed page differs from what this renders.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { repoRoot } from './paths.mjs';
 /** A generated block: `<!-- generated:NAME:begin -->` ... `<!-- generated:NAME:end -->`. */
 const BEGIN = (name: string) => `<!-- generated:${name}:begin -->`;
 const END = (name: string) => `<!-- generated:${name}:end -->`;
-const NOTE = '<!-- written by `npm run docs` from lib/catalog/ and thresholds.json: edit those, not this table -->';
+const NOTE = '<!-- written by `npm run docs` from lib/catalog/, thresholds.json and test/red-gates.json: edit those, not this table -->';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const shownValue = (v: Raw | undefined) => (v === undefined ? '' : v === '' ? 'empty' : `\`${cell(String(v))}\``);
@@ -47,6 +48,26 @@ function scenarioTable(thresholds: ThresholdsDoc): string {
   return ['| scenario | question | load | gated metrics (thresholds.json) |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
+interface Proof {
+  test?: string;
+  title?: string;
+  trips?: string;
+  pending?: string;
+}
+
+/** A scenario's gates (thresholds.json), their bounds, and what drives each red (test/red-gates.json). */
+function redGatesTable(section: ThresholdsDoc[string], proofs: Record<string, Proof>): string {
+  const rows = Object.entries(section)
+    .filter(([metric]) => !metric.startsWith('$'))
+    .map(([metric, rules]) => {
+      const bound = rules.map((r) => (typeof r === 'string' ? r : r.threshold)).join(', ');
+      const p = proofs[metric] ?? {};
+      const proof = p.pending !== undefined ? `not yet: ${p.pending}` : `${p.trips ?? '?'} ([test](../${p.test ?? ''}))`;
+      return `| \`${metric}\` | \`${bound}\` | ${cell(proof)} |`;
+    });
+  return ['| gate | bound | what drives it red |', '| --- | --- | --- |', ...rows].join('\n');
+}
+
 /** `text` with the block `name` holding `content`; throws if the markers are missing. */
 function fillBlock(text: string, name: string, content: string, file: string): string {
   const begin = text.indexOf(BEGIN(name));
@@ -64,9 +85,12 @@ export function renderDocs(read: (file: string) => string): Map<string, string> 
   // The common knobs' defaults are the same for every scenario but BASE_URL's (shown in words).
   readme = fillBlock(readme, 'common-knobs', knobTable({ PROFILE: PROFILE_KNOB, ...commonKnobs('echo') }), 'README.md');
   out.set('README.md', readme);
+  const proofs = JSON.parse(read('test/red-gates.json')) as Record<string, Record<string, Proof>>;
   for (const s of Object.values(SCENARIOS)) {
     const file = `docs/${s.name}.md`;
-    out.set(file, fillBlock(read(file), 'knobs', knobTable(s.knobs), file));
+    let page = fillBlock(read(file), 'knobs', knobTable(s.knobs), file);
+    page = fillBlock(page, 'red-gates', redGatesTable(thresholds[s.name] ?? {}, proofs[s.name] ?? {}), file);
+    out.set(file, page);
   }
   return out;
 }

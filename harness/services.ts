@@ -4,6 +4,7 @@
 // package when a binary is missing and we are root (CI); otherwise says how.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 
 /** A free TCP port on loopback, as the kernel hands one out. */
@@ -15,19 +16,30 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** The path of `bin`, installing Debian's `pkg` for it when missing and allowed. */
-export function ensureBinary(bin: string, pkg: string): string {
-  const which = () => spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).stdout.trim();
-  let path = which();
-  if (path) return path;
-  if (process.getuid?.() !== 0) throw new Error(`${bin} is not installed: install Debian's ${pkg} (sudo apt-get install -y ${pkg})`);
-  process.stderr.write(`floodgate: installing ${pkg} (apt-get) for ${bin}\n`);
+/** Installs Debian's `pkg` (as root, the CI case), or says how to when not root. */
+function aptInstall(pkg: string, forWhat: string): void {
+  if (process.getuid?.() !== 0) throw new Error(`${forWhat} is missing: install Debian's ${pkg} (sudo apt-get install -y ${pkg})`);
+  process.stderr.write(`floodgate: installing ${pkg} (apt-get) for ${forWhat}\n`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
   const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], { stdio: 'inherit', env });
-  path = which();
-  if (r.status !== 0 || !path) throw new Error(`could not install ${pkg} for ${bin}`);
+  if (r.status !== 0) throw new Error(`could not install ${pkg} for ${forWhat}`);
+}
+
+/** The path of `bin`, installing Debian's `pkg` for it when missing and allowed. */
+export function ensureBinary(bin: string, pkg: string): string {
+  const which = () => spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' }).stdout.trim();
+  if (!which()) aptInstall(pkg, bin);
+  const path = which();
+  if (!path) throw new Error(`${pkg} is installed but ${bin} is not on PATH`);
   return path;
+}
+
+/** `file`, installing Debian's `pkg` for it when missing and allowed (a module, a data file). */
+export function ensurePackageFile(file: string, pkg: string): string {
+  if (!existsSync(file)) aptInstall(pkg, file);
+  if (!existsSync(file)) throw new Error(`${pkg} is installed but has no ${file}`);
+  return file;
 }
 
 export interface Service {
@@ -36,7 +48,7 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   await once(child, 'exit');

@@ -8,7 +8,7 @@ import { currentUser } from '../lib/k6/users.ts';
 import { overLimitRequest, wellBehavedRequest } from '../lib/k6/burst-client.ts';
 
 const run = defineScenario(BURST);
-const { USERS, RATE, DURATION, OVER_RATE, LIMIT, USER_HEADER, API_PATH, REQUEST_TIMEOUT } = run.knobs;
+const { USERS, RATE, DURATION, OVER_RATE, LIMIT, USER_HEADER, API_PATH, REQUEST_TIMEOUT, RATELIMIT_HEADERS } = run.knobs;
 
 /**
  * An arrival rate as k6 wants it (an integer per time unit), to a thousandth of a request per
@@ -27,12 +27,22 @@ function arrivals(perSecond: number) {
   };
 }
 
-export const options = run.options({
-  scenarios: {
-    burst: { ...arrivals(USERS * RATE), exec: 'burst' },
-    ...(OVER_RATE > 0 ? { over_limit: { ...arrivals(OVER_RATE), exec: 'overLimit' } } : {}),
+export const options = run.options(
+  {
+    scenarios: {
+      burst: { ...arrivals(USERS * RATE), exec: 'burst' },
+      ...(OVER_RATE > 0 ? { over_limit: { ...arrivals(OVER_RATE), exec: 'overLimit' } } : {}),
+    },
   },
-});
+  {
+    // Reported, not gated (unless RATELIMIT_HEADERS=require): what the refusals said besides Retry-After.
+    figures: [
+      { label: 'refusals with RateLimit fields', metric: 'over_limit_refusals_with_ratelimit_fields', stat: 'rate' },
+      { label: 'RateLimit-Limit stated', metric: 'over_limit_ratelimit_limit', stat: 'max' },
+      { label: 'RateLimit-Remaining, lowest', metric: 'over_limit_ratelimit_remaining', stat: 'min' },
+    ],
+  },
+);
 
 export const setup = run.setup;
 export const handleSummary = run.handleSummary;
@@ -48,5 +58,5 @@ export function overLimit(): void {
   // round-robin balancer from aliasing: at 500 + 20 req/s every 26th request is this user's,
   // and an even period would send all of them to the same one of two instances.
   sleep((Math.random() * 0.5) / OVER_RATE);
-  overLimitRequest({ url, userHeader: USER_HEADER, user: 'over-limit', timeout: REQUEST_TIMEOUT }, LIMIT);
+  overLimitRequest({ url, userHeader: USER_HEADER, user: 'over-limit', timeout: REQUEST_TIMEOUT }, LIMIT, RATELIMIT_HEADERS === 'require');
 }

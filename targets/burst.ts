@@ -2,6 +2,7 @@
 // identifying the user by a header. `naive` admits everything; `protected` holds each user to
 // a token bucket (5 req/s, burst 5) and answers the excess with 429, Retry-After and RateLimit-*.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Counter, Registry } from 'prom-client';
 import { routes, sendJson, serveHttp } from './http-server.ts';
 import { burnCpu, closingAlso } from './lifecycle.ts';
@@ -18,12 +19,23 @@ function rateLimitHeaders(d: Decision, rate: number, burst: number): Record<stri
   };
 }
 
+// --fault slow-origin: far past the scenario's latency gates and its VUs' reach (500 req/s x 3 s).
+const SLOW_ORIGIN_MS = 3_000;
+
 export const burst: TargetModule = {
   name: 'burst',
   modes: ['protected', 'naive'],
   describe: {
     protected: 'per-user token bucket (--limit req/s, --burst at once); excess gets 429 with Retry-After and RateLimit-* headers',
     naive: 'no limiter: every request is admitted and costs its work',
+  },
+  faults: {
+    'key-by-address':
+      'the limiter counts per client address, not per user: behind one proxy or NAT every user shares a bucket (false 429s)',
+    'no-retry-after': 'refusals are a bare 429, without Retry-After: the client cannot tell when to come back',
+    'slow-origin':
+      'every admitted request waits 3 s (a stalled origin): latency, and more arrivals than the load generator can keep in flight',
+    errors: 'one admitted request in ten answers 500',
   },
   flags: {
     'cost-us': { describe: 'CPU work per admitted request, in microseconds', type: 'number', defaults: { protected: 500, naive: 500 } },
@@ -47,7 +59,7 @@ export const burst: TargetModule = {
       defaults: { protected: 'floodgate:burst', naive: 'floodgate:burst' },
     },
   },
-  async start({ mode, host, port, flags }) {
+  async start({ mode, host, port, flags, faults }) {
     const costUs = flags['cost-us'] as number;
     const header = (flags['user-header'] as string).toLowerCase();
     const rate = flags.limit as number;
@@ -67,6 +79,7 @@ export const burst: TargetModule = {
       labelNames: ['outcome'],
       registers: [registry],
     });
+    let served = 0;
     async function work(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const user = req.headers[header];
       if (typeof user !== 'string' || user === '') {
@@ -76,7 +89,7 @@ export const burst: TargetModule = {
       if (limiter) {
         let d: Decision;
         try {
-          d = await limiter.take(user);
+          d = await limiter.take(faults.has('key-by-address') ? (req.socket.remoteAddress ?? 'unknown') : user);
         } catch (err) {
           // Fail closed: without its store the limiter cannot protect the origin.
           outcomes.inc({ outcome: 'limiter_error' });
@@ -86,7 +99,7 @@ export const burst: TargetModule = {
         for (const [k, v] of Object.entries(rateLimitHeaders(d, rate, burstSize))) res.setHeader(k, v);
         if (!d.allowed) {
           outcomes.inc({ outcome: 'rejected' });
-          res.setHeader('Retry-After', String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))));
+          if (!faults.has('no-retry-after')) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(d.retryAfterMs / 1000))));
           return sendJson(res, 429, {
             error: 'rate limit exceeded',
             user,
@@ -97,6 +110,8 @@ export const burst: TargetModule = {
       }
       burnCpu(costUs); // the origin's work, so its latency under load means something
       outcomes.inc({ outcome: 'admitted' });
+      if (faults.has('slow-origin')) await sleep(SLOW_ORIGIN_MS);
+      if (faults.has('errors') && ++served % 10 === 0) return sendJson(res, 500, { error: 'fault: errors' });
       sendJson(res, 200, { user, ok: true });
     }
 

@@ -17,6 +17,7 @@ function usage(): string {
     'usage: npm run targets -- [name...] [--mode <mode>] [--port <n>] [--instances <n>] [--grace-ms <n>] [target flags]',
     '',
     '  --instances n  run n copies of the target behind a round-robin balancer on the port (default 1)',
+    '  --fault a,b    add defects a real service has, on top of the mode, to drive a gate red (one target; listed below)',
     '',
     'targets:',
   ];
@@ -33,6 +34,7 @@ function usage(): string {
             .join(', ');
       lines.push(`    --${flag} <${type}>: ${f.describe} (default ${shown})`);
     }
+    for (const [fault, what] of Object.entries(t.faults ?? {})) lines.push(`    --fault ${fault}: ${what}`);
   }
   return lines.join('\n');
 }
@@ -64,6 +66,7 @@ export function parseCli(argv: string[]) {
       host: { type: 'string' },
       'grace-ms': { type: 'string' },
       instances: { type: 'string' },
+      fault: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...Object.fromEntries([...flagNames].map((f) => [f, { type: 'string' as const }])),
     },
@@ -91,6 +94,15 @@ export function parseCli(argv: string[]) {
         (positionals.length === 0 ? `; name the targets to put behind a balancer, e.g. npm run targets -- ${others} --instances 2` : ''),
     );
   }
+  if (values.fault !== undefined && mods.length > 1) throw new UsageError('--fault applies to one target; name it');
+  const faults = new Set((values.fault ?? '').split(',').filter((f) => f !== ''));
+  for (const mod of mods) {
+    const known = Object.keys(mod.faults ?? {});
+    for (const f of faults) {
+      if (!known.includes(f))
+        throw new UsageError(`--fault ${f}: target ${mod.name} has ${known.length > 0 ? `faults ${known.join(', ')}` : 'no faults'}`);
+    }
+  }
   const plans = mods.map((mod: TargetModule) => {
     const mode = values.mode ?? mod.modes[0]!;
     if (!mod.modes.includes(mode)) throw new UsageError(`--mode ${mode}: target ${mod.name} has modes ${mod.modes.join(', ')}`);
@@ -103,7 +115,7 @@ export function parseCli(argv: string[]) {
   });
   // With no names, a target whose service is missing (db-pool without PostgreSQL) is skipped
   // with a warning rather than taking the others down.
-  return { help: false as const, plans, host, graceMs, instances, all: positionals.length === 0 };
+  return { help: false as const, plans, faults, host, graceMs, instances, all: positionals.length === 0 };
 }
 
 async function main(): Promise<void> {
@@ -118,7 +130,7 @@ async function main(): Promise<void> {
     process.stdout.write(usage() + '\n');
     return;
   }
-  const { plans, host, graceMs, instances, all } = parsed;
+  const { plans, faults, host, graceMs, instances, all } = parsed;
   const running: RunningTarget[] = [];
   // On SIGINT/SIGTERM: stop accepting, let in-flight requests finish, exit 0; exit 1 if the
   // grace period runs out first.
@@ -129,11 +141,9 @@ async function main(): Promise<void> {
   });
   for (const p of plans) {
     try {
-      const flags = Object.entries(p.flags)
-        .map(([k, v]) => `${k}=${v}`)
-        .join(' ');
+      const flags = [...Object.entries(p.flags).map(([k, v]) => `${k}=${v}`), ...[...faults].map((f) => `fault=${f}`)].join(' ');
       if (instances === 1) {
-        const t = await p.mod.start({ mode: p.mode, host, port: p.port, flags: p.flags });
+        const t = await p.mod.start({ mode: p.mode, host, port: p.port, flags: p.flags, faults });
         running.push(t);
         process.stdout.write(`floodgate target ${p.mod.name} (mode ${p.mode}; ${flags}) listening on ${t.url}\n`);
         continue;
@@ -142,7 +152,7 @@ async function main(): Promise<void> {
       // separate replicas would; only a shared store (Redis) makes them agree.
       const copies: RunningTarget[] = [];
       for (let i = 0; i < instances; i++) {
-        const t = await p.mod.start({ mode: p.mode, host, port: 0, flags: p.flags });
+        const t = await p.mod.start({ mode: p.mode, host, port: 0, flags: p.flags, faults });
         copies.push(t);
         running.push(t);
         process.stdout.write(`floodgate target ${p.mod.name} instance ${i + 1}/${instances} at ${t.url}\n`);

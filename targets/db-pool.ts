@@ -36,6 +36,13 @@ export const dbPool: TargetModule = {
       'at most --max-waiting callers queue for a connection, each at most --acquire-timeout-ms; beyond, 503 {"error":"database pool exhausted"} with Retry-After; statement timeout',
     naive: 'callers queue for a connection without bound or timeout',
   },
+  faults: {
+    // Every one, not one in ten: the client's check counts debits as a whole, and the requests cut
+    // at the end of the overload (which may commit) would hide a few lost ones.
+    'lost-writes': 'every debit is acknowledged (201) and then rolled back: acknowledged writes go missing',
+    'refused-but-applied': 'one debit in ten is committed and then answered 503: the client is told it was not applied',
+    'balance-drift': 'one debit in ten takes twice its amount off the balance: the ledger and the balances disagree',
+  },
   flags: {
     'database-url': {
       describe: 'PostgreSQL to use (env DATABASE_URL wins over the default)',
@@ -73,7 +80,7 @@ export const dbPool: TargetModule = {
       defaults: { protected: 10_000, naive: 0 },
     },
   },
-  async start({ host, port, flags }) {
+  async start({ host, port, flags, faults }) {
     const f = flags as Record<string, number> & { 'database-url': string; schema: string };
     if (!/^[a-z_][a-z0-9_]*$/.test(f.schema)) throw new Error(`--schema ${f.schema}: expected a lowercase SQL identifier`);
     const schema = f.schema;
@@ -163,6 +170,7 @@ export const dbPool: TargetModule = {
       }
     }
 
+    let appliedCount = 0;
     async function debit(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const key = req.headers['idempotency-key'];
       if (typeof key !== 'string' || key === '' || key.length > 200)
@@ -202,10 +210,22 @@ export const dbPool: TargetModule = {
           [key, account, amount],
         );
         const applied = inserted.rowCount === 1;
-        if (applied) await client.query(`UPDATE ${schema}.accounts SET credits = credits - $2 WHERE id = $1`, [account, amount]);
+        // A fault, when asked for, hits one applied debit in ten.
+        const fault = applied && ++appliedCount % 10 === 0 ? faults : new Set<string>();
+        const charged = fault.has('balance-drift') ? (amount as number) * 2 : amount;
+        if (applied) await client.query(`UPDATE ${schema}.accounts SET credits = credits - $2 WHERE id = $1`, [account, charged]);
         // The long part of the Go-API resilience study's quota/credit transaction, holding the connection.
         await client.query('SELECT pg_sleep($1)', [f['hold-ms'] / 1000]);
+        if (faults.has('lost-writes')) {
+          sendJson(res, 201, { key, account, amount, applied, replay: false });
+          await client.query('ROLLBACK');
+          return;
+        }
         await client.query('COMMIT');
+        if (fault.has('refused-but-applied')) {
+          res.setHeader('Retry-After', '1');
+          return sendJson(res, 503, { error: 'database pool exhausted', detail: 'fault: refused-but-applied' });
+        }
         sendJson(res, applied ? 201 : 200, { key, account, amount, applied, replay: !applied });
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});

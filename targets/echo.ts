@@ -3,9 +3,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readBody, routes, sendJson, serveHttp } from './http-server.ts';
+import { burnCpu, closingAlso } from './lifecycle.ts';
 import type { TargetModule } from './target.ts';
 
 const MAX_BODY_BYTES = 1_048_576; // matches the scenarios' PAYLOAD_BYTES ceiling
+// --fault stalls: a quarter of the time stalled, long enough for a few SYNs to overflow a queue of 1.
+const STALL_MS = 100;
+const STALL_EVERY_MS = 400;
 
 // The single-container 1,000-client study's /api/data: a small, fixed document, so its cost is serialisation, not storage.
 const DATA = Array.from({ length: 20 }, (_, i) => ({ id: i + 1, name: `item-${i + 1}`, value: (i * 37) % 100 }));
@@ -17,6 +21,10 @@ export const echo: TargetModule = {
     healthy: 'answers at once and keeps connections alive',
     degraded: 'adds 200 ms to every answer, closes every connection after one response and drops connections above 50',
   },
+  faults: {
+    stalls:
+      'the process stalls 100 ms in every 400 (a GC pause, a synchronous call) behind an accept backlog of 1: new connections wait for the kernel to retry their SYN (connect time)',
+  },
   flags: {
     'delay-ms': { describe: 'added latency per request, in ms', type: 'number', defaults: { healthy: 0, degraded: 200 } },
     'keep-alive': { describe: 'keep connections open between requests', type: 'boolean', defaults: { healthy: true, degraded: false } },
@@ -26,7 +34,7 @@ export const echo: TargetModule = {
       defaults: { healthy: 0, degraded: 50 },
     },
   },
-  async start({ host, port, flags }) {
+  async start({ host, port, flags, faults }) {
     const delayMs = flags['delay-ms'] as number;
     const table = routes({
       'POST /echo': async (req, res) => {
@@ -41,10 +49,12 @@ export const echo: TargetModule = {
       'GET /api/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
       'GET /api/data': (_req, res) => sendJson(res, 200, { items: DATA }),
     });
-    return serveHttp({
+    const stalls = faults.has('stalls');
+    const server = await serveHttp({
       name: 'echo',
       host,
       port,
+      ...(stalls ? { backlog: 1 } : {}),
       keepAlive: flags['keep-alive'] as boolean,
       maxConnections: flags['max-connections'] as number,
       handler: async (req: IncomingMessage, res: ServerResponse) => {
@@ -52,5 +62,10 @@ export const echo: TargetModule = {
         return table(req, res);
       },
     });
+    if (!stalls) return server;
+    // While the process is stalled nobody accepts: past a queue of 1, the kernel drops new SYNs
+    // and each client waits its first retransmission (1 s on Linux) before it is connected.
+    const stalling = setInterval(() => burnCpu(STALL_MS * 1000), STALL_EVERY_MS);
+    return closingAlso(server, async () => clearInterval(stalling));
   },
 };

@@ -18,6 +18,8 @@ export interface ServeOptions {
   maxConnections?: number;
   /** Where the target's own metrics are registered, to be served with the common ones. */
   registry?: Registry;
+  /** The kernel's accept queue for this socket (default: Node's 511). */
+  backlog?: number;
 }
 
 export interface RunningServer {
@@ -94,7 +96,7 @@ export async function serveHttp(o: ServeOptions): Promise<RunningServer> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
 
-  const port = await listen(server, o.port, o.host);
+  const port = await listen(server, o.port, o.host, o.backlog);
 
   return {
     url: `http://${o.host}:${port}`,

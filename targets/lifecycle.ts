@@ -4,11 +4,11 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RunningTarget } from './target.ts';
 
-/** Listens on host:port (0: any free port) and resolves with the port. */
-export async function listen(server: Server, port: number, host: string): Promise<number> {
+/** Listens on host:port (0: any free port) and resolves with the port. `backlog`: Node's default (511) unless given. */
+export async function listen(server: Server, port: number, host: string, backlog?: number): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen({ port, host, ...(backlog !== undefined ? { backlog } : {}) }, () => resolve());
   });
   return (server.address() as AddressInfo).port;
 }

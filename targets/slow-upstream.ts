@@ -2,6 +2,7 @@
 // request, GET /api/fast does not. `naive` lets calls pile up without bound; `protected` caps
 // them per user (429) and globally (503), times the upstream out and breaks the circuit.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
@@ -31,6 +32,10 @@ const BREAKER_STATE_VALUE: Record<CircuitState, number> = {
   [CircuitState.Isolated]: 2,
 };
 
+// --fault slow-rejections: five times the gate on rejection time. --fault leak: 1,000 calls leave 500 MB.
+const SLOW_REJECTION_MS = 500;
+const LEAK_BYTES = 512 * 1024;
+
 // The Go-API resilience study's countermeasures; 0 turns one off, which is what naive mode is.
 const PROTECTED_AND_NAIVE = (protectedValue: number) => ({ protected: protectedValue, naive: 0 });
 
@@ -41,6 +46,12 @@ export const slowUpstream: TargetModule = {
     protected:
       'per-user limit of 50 concurrent slow calls (429), 100 in all (503 + Retry-After), 30 s upstream timeout (504), circuit breaker (503)',
     naive: 'no limits, no timeout, no breaker: slow calls pile up',
+  },
+  faults: {
+    'canary-errors': 'one GET /api/fast in five answers 500: the cheap endpoint fails beside the pileup',
+    'slow-rejections': 'a refusal (429 or 503) comes back after 500 ms: a limiter that queues before it says no',
+    'breaker-stuck-open': 'once open, the circuit never tries the upstream again: the service stays down after the upstream recovers',
+    leak: 'every slow call leaves 512 KB behind that is never freed (a cache without eviction)',
   },
   flags: {
     'upstream-min-ms': { describe: 'fastest upstream answer', type: 'number', defaults: { protected: 2000, naive: 2000 } },
@@ -70,7 +81,7 @@ export const slowUpstream: TargetModule = {
     'pending-kb': { describe: 'memory each pending upstream call holds', type: 'number', defaults: { protected: 128, naive: 128 } },
     'user-header': { describe: 'request header naming the user', type: 'string', defaults: { protected: 'X-User-Id', naive: 'X-User-Id' } },
   },
-  async start({ host, port, flags }) {
+  async start({ host, port, flags, faults }) {
     const f = flags as Record<string, number> & { 'user-header': string };
     const upstream = await startUpstream({ minMs: f['upstream-min-ms'], maxMs: Math.max(f['upstream-min-ms'], f['upstream-max-ms']) });
     const registry = new Registry();
@@ -95,7 +106,8 @@ export const slowUpstream: TargetModule = {
     if (f['global-limit'] > 0) policies.push(bulkhead(f['global-limit'], 0));
     if (f['breaker-failures'] > 0) {
       const breaker = circuitBreaker(handleAll, {
-        halfOpenAfter: f['breaker-half-open-ms'],
+        // 2^31 - 1 ms is the longest a Node timer waits: about 24 days, never within a test.
+        halfOpenAfter: faults.has('breaker-stuck-open') ? 2 ** 31 - 1 : f['breaker-half-open-ms'],
         breaker: new ConsecutiveBreaker(f['breaker-failures']),
       });
       breaker.onStateChange((s) => breakerGauge.set(BREAKER_STATE_VALUE[s]));
@@ -104,12 +116,15 @@ export const slowUpstream: TargetModule = {
     if (f['timeout-ms'] > 0) policies.push(timeout(f['timeout-ms'], TimeoutStrategy.Aggressive));
     const policy: IPolicy = policies.length === 0 ? noop : wrap(...policies);
     const perUser = new Map<string, number>();
+    const leaked: Buffer[] = []; // --fault leak
+    let fastCalls = 0;
     const header = f['user-header'].toLowerCase();
     const retryAfterOpen = String(Math.max(1, Math.ceil(f['breaker-half-open-ms'] / 1000)));
 
     async function callUpstream(signal: AbortSignal): Promise<unknown> {
       upstreamInflight.inc();
       const held = Buffer.alloc(f['pending-kb'] * 1024, 1); // touched, so it is resident
+      if (faults.has('leak')) leaked.push(Buffer.alloc(LEAK_BYTES, 1));
       const tick = f['pending-cost-us'] > 0 ? setInterval(() => burnCpu(f['pending-cost-us']), PENDING_TICK_MS) : undefined;
       try {
         const res = await fetch(`${upstream.url}/call`, { signal });
@@ -122,6 +137,13 @@ export const slowUpstream: TargetModule = {
       }
     }
 
+    /** 429/503: at once, or (--fault slow-rejections) after a wait that protects nobody. */
+    async function refuse(res: ServerResponse, status: number, body: object, retryAfter?: string): Promise<void> {
+      if (faults.has('slow-rejections')) await sleep(SLOW_REJECTION_MS);
+      if (retryAfter !== undefined) res.setHeader('Retry-After', retryAfter);
+      sendJson(res, status, body);
+    }
+
     async function slow(req: IncomingMessage, res: ServerResponse): Promise<void> {
       const user = req.headers[header];
       if (typeof user !== 'string' || user === '')
@@ -129,7 +151,7 @@ export const slowUpstream: TargetModule = {
       const mine = perUser.get(user) ?? 0;
       if (f['user-limit'] > 0 && mine >= f['user-limit']) {
         rejections.inc({ reason: 'user_limit' });
-        return sendJson(res, 429, { error: `user ${user} has ${mine} slow calls running (limit ${f['user-limit']})` });
+        return refuse(res, 429, { error: `user ${user} has ${mine} slow calls running (limit ${f['user-limit']})` });
       }
       perUser.set(user, mine + 1);
       try {
@@ -138,12 +160,10 @@ export const slowUpstream: TargetModule = {
       } catch (err) {
         if (err instanceof BulkheadRejectedError) {
           rejections.inc({ reason: 'global_limit' });
-          res.setHeader('Retry-After', '1');
-          sendJson(res, 503, { error: `${f['global-limit']} slow calls running: try again shortly` });
+          await refuse(res, 503, { error: `${f['global-limit']} slow calls running: try again shortly` }, '1');
         } else if (err instanceof BrokenCircuitError) {
           rejections.inc({ reason: 'breaker_open' });
-          res.setHeader('Retry-After', retryAfterOpen);
-          sendJson(res, 503, { error: 'upstream circuit open: failing fast until it recovers' });
+          await refuse(res, 503, { error: 'upstream circuit open: failing fast until it recovers' }, retryAfterOpen);
         } else if (err instanceof TaskCancelledError) {
           rejections.inc({ reason: 'timeout' });
           sendJson(res, 504, { error: `upstream did not answer within ${f['timeout-ms']} ms` });
@@ -175,7 +195,10 @@ export const slowUpstream: TargetModule = {
       port,
       handler: routes({
         'GET /api/slow': slow,
-        'GET /api/fast': (_req, res) => sendJson(res, 200, { ok: true }),
+        'GET /api/fast': (_req, res) =>
+          faults.has('canary-errors') && ++fastCalls % 5 === 0
+            ? sendJson(res, 500, { error: 'fault: canary-errors' })
+            : sendJson(res, 200, { ok: true }),
         '* /admin/outage': outage,
       }),
     });

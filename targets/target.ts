@@ -25,5 +25,16 @@ export interface TargetModule {
   modes: readonly string[];
   describe: Record<string, string>;
   flags: Record<string, TargetFlag>;
-  start(o: { mode: string; host: string; port: number; flags: Record<string, FlagValue> }): Promise<RunningTarget>;
+  /**
+   * Faults (`--fault a,b`), by name: a defect real services have that no mode shows, added on top
+   * of a mode so that each gate of the scenario can be driven red. What each does, for --help.
+   */
+  faults?: Record<string, string>;
+  start(o: {
+    mode: string;
+    host: string;
+    port: number;
+    flags: Record<string, FlagValue>;
+    faults: ReadonlySet<string>;
+  }): Promise<RunningTarget>;
 }

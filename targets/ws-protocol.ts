@@ -12,6 +12,8 @@ export interface WsWorkerConfig {
   dropAfterMs: number;
   echoDelayMs: number;
   kbPerConnection: number;
+  /** --fault corrupt-echoes: every hundredth echo comes back altered. */
+  corruptEchoes: boolean;
 }
 
 export type WsMessage =

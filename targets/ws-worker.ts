@@ -5,7 +5,7 @@
 // 1001 ("going away"), waits for the closing handshakes up to the deadline, and exits.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { AggregatorRegistry, Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { WS_WORKER_ENV, type WsMessage, type WsWorkerConfig } from './ws-protocol.ts';
 
 // The WebSocket performance guide's messages are under 1 KB; 64 KB leaves room without letting a client make the
@@ -14,8 +14,17 @@ const MAX_MESSAGE_BYTES = 65_536;
 const METRICS_TIMEOUT_MS = 5_000;
 const ACCEPT_BACKLOG = 65_535;
 
+/** The bytes of a message with its last one changed, as a mangling proxy would return it. */
+function corrupt(data: RawData): Buffer {
+  // ws hands a Buffer by default (binaryType 'nodebuffer'); fragments and ArrayBuffers copied whole.
+  const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? Buffer.from(data) : Buffer.from(new Uint8Array(data));
+  if (bytes.length > 0) bytes[bytes.length - 1] = bytes[bytes.length - 1] === 0x2a ? 0x2b : 0x2a;
+  return bytes;
+}
+
 export function runWsWorker(): void {
   const c = JSON.parse(process.env[WS_WORKER_ENV] ?? '{}') as WsWorkerConfig;
+  let echoed = 0; // --fault corrupt-echoes counts this worker's echoes
   const registry = new Registry();
   registry.setDefaultLabels({ target: 'ws' });
   collectDefaultMetrics({ register: registry });
@@ -81,7 +90,7 @@ export function runWsWorker(): void {
       messagesIn.inc();
       const echo = () => {
         if (socket.readyState !== socket.OPEN) return;
-        socket.send(data, { binary: isBinary });
+        socket.send(c.corruptEchoes && ++echoed % 100 === 0 ? corrupt(data) : data, { binary: isBinary });
         messagesOut.inc();
       };
       if (c.echoDelayMs > 0) setTimeout(echo, c.echoDelayMs);

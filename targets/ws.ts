@@ -22,6 +22,9 @@ export const ws: TargetModule = {
     healthy: 'echoes every message at once, pings every heartbeat, holds nothing extra per connection',
     degraded: 'drops 5% of connections mid-hold without a close frame, echoes 25 ms late and holds 256 KB per connection',
   },
+  faults: {
+    'corrupt-echoes': 'every hundredth echo comes back with its last byte changed (a proxy or a buffer bug mangling frames)',
+  },
   flags: {
     workers: {
       describe: 'worker processes, each holding its share of the connections (1 to 64)',
@@ -57,12 +60,12 @@ export const ws: TargetModule = {
       defaults: { healthy: 0, degraded: 256 },
     },
   },
-  async start({ mode, host, port, flags }) {
+  async start({ mode, host, port, flags, faults }) {
     const workers = flags.workers as number;
     if (workers < 1 || workers > 64) throw new Error(`--workers ${workers}: expected 1 to 64`);
     // Before the first fork: the policy is fixed when the primary's listening handle is made.
     cluster.schedulingPolicy = flags.balance === 'round-robin' ? cluster.SCHED_RR : cluster.SCHED_NONE;
-    return startCluster({ mode, host, port, workers, flags });
+    return startCluster({ mode, host, port, workers, flags, faults });
   },
 };
 
@@ -84,6 +87,7 @@ async function startCluster(o: {
   port: number;
   workers: number;
   flags: Record<string, unknown>;
+  faults: ReadonlySet<string>;
 }): Promise<RunningTarget> {
   const aggregator = new AggregatorRegistry();
   // The workers run the same bundle; targets/cli.ts sees cluster.isWorker and runs ws-worker.ts.
@@ -102,6 +106,7 @@ async function startCluster(o: {
       dropAfterMs: o.flags['drop-after-ms'] as number,
       echoDelayMs: o.flags['echo-delay-ms'] as number,
       kbPerConnection: o.flags['kb-per-connection'] as number,
+      corruptEchoes: o.faults.has('corrupt-echoes'),
     };
     const worker = cluster.fork({ [WS_WORKER_ENV]: JSON.stringify(config) });
     worker.on('message', (m: WsMessage) => {

@@ -1,7 +1,7 @@
 // burst: 100 users each at their 5 req/s limit at once (500 req/s at the origin) for a minute,
 // plus one user at 20 req/s, well over it (the Go-API resilience study's burst and rate-limit
 // drift). LIMIT is what the API promises per user.
-import { duration, headerName, httpPath, int, num } from '../options.ts';
+import { duration, headerName, httpPath, int, num, oneOf } from '../options.ts';
 import { declareScenario, knob } from './knob.ts';
 
 export const BURST = declareScenario({
@@ -19,5 +19,10 @@ export const BURST = declareScenario({
     // Not PATH: k6 passes the shell's environment, PATH included.
     API_PATH: knob(httpPath('/api/work'), 'the endpoint to call (GET)', { full: '/api/work' }),
     REQUEST_TIMEOUT: knob(duration(0.001, 600), 'per-request timeout', { full: '10s' }),
+    RATELIMIT_HEADERS: knob(
+      oneOf('report', 'require'),
+      'the draft RateLimit-* fields on a refusal: report them (a 429 with a valid Retry-After is well formed), or require them too',
+      { full: 'report' },
+    ),
   },
 });

@@ -1,8 +1,10 @@
 // What a per-user rate limit must do, measured from the client: well-behaved users are never
 // refused, a user over the limit gets about the limit and no more, and every refusal is a 429
-// that says when to come back.
+// that says when to come back (a valid Retry-After, RFC 9110). The draft RateLimit fields are
+// reported, and required only with RATELIMIT_HEADERS=require: nginx and most gateways send none.
 import http from 'k6/http';
-import { Counter, Rate } from 'k6/metrics';
+import { Counter, Rate, Trend } from 'k6/metrics';
+import { headerOf, isValidRetryAfter, rateLimitFields } from '../http-headers.ts';
 import { trackFailure } from './metrics.ts';
 
 /** Share of well-behaved users' requests answered 429: must be 0. */
@@ -15,17 +17,16 @@ export const falsePositives = new Rate('rate_limit_false_positives');
  */
 export const overLimitAdmitted = new Counter('over_limit_admitted_per_limit');
 
-/** Share of the over-limit user's refusals that are a proper 429 with Retry-After and RateLimit-*. */
+/** Share of the over-limit user's refusals that are a 429 with a valid Retry-After (and the RateLimit fields, when required). */
 export const refusalsWellFormed = new Rate('over_limit_refusals_well_formed');
+/** Share of refusals carrying any draft RateLimit field: reported, not a gate by default. */
+export const refusalsWithRateLimitFields = new Rate('over_limit_refusals_with_ratelimit_fields');
+/** RateLimit-Limit and -Remaining as refusals state them, where they do. */
+export const rateLimitLimit = new Trend('over_limit_ratelimit_limit');
+export const rateLimitRemaining = new Trend('over_limit_ratelimit_remaining');
 
 // 429 is the right answer to a user over its limit: not a failure of http_req_failed.
 const limitIsExpected = http.expectedStatuses({ min: 200, max: 399 }, 429);
-
-function header(res: { headers: Record<string, string> }, name: string): string | undefined {
-  const want = name.toLowerCase();
-  for (const [k, v] of Object.entries(res.headers)) if (k.toLowerCase() === want) return v;
-  return undefined;
-}
 
 export interface UserRequest {
   url: string;
@@ -42,7 +43,7 @@ export function wellBehavedRequest(r: UserRequest): void {
 }
 
 /** A request from the user over the limit: admitted or refused with 429, both expected. */
-export function overLimitRequest(r: UserRequest, limit: number): void {
+export function overLimitRequest(r: UserRequest, limit: number, requireRateLimitFields: boolean): void {
   const res = http.get(r.url, {
     headers: { [r.userHeader]: r.user },
     tags: { user: r.user },
@@ -54,8 +55,11 @@ export function overLimitRequest(r: UserRequest, limit: number): void {
     overLimitAdmitted.add(1 / limit);
     return;
   }
-  const retryAfter = Number(header(res, 'Retry-After'));
+  const fields = rateLimitFields(res.headers);
+  refusalsWithRateLimitFields.add(fields.present);
+  if (fields.limit !== undefined) rateLimitLimit.add(fields.limit);
+  if (fields.remaining !== undefined) rateLimitRemaining.add(fields.remaining);
   refusalsWellFormed.add(
-    res.status === 429 && Number.isInteger(retryAfter) && retryAfter >= 1 && header(res, 'RateLimit-Remaining') !== undefined,
+    res.status === 429 && isValidRetryAfter(headerOf(res.headers, 'Retry-After')) && (fields.present || !requireRateLimitFields),
   );
 }

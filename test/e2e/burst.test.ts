@@ -131,3 +131,33 @@ test('split over two k6 processes with --execution-segment, every user keeps its
     await t.stop();
   }
 });
+
+test('a limiter keyed by client address, not user, refuses well-behaved users: the false-429 gate fails (exit 99)', async () => {
+  const r = await burstAgainst(['--fault', 'key-by-address'], { DURATION: '4s' });
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  assert.ok(r.report!.failedThresholds.includes('rate_limit_false_positives'), String(r.report!.failedThresholds));
+  assert.ok(observed(r, 'rate_limit_false_positives') > 0.5, 'one bucket for everyone refuses most requests');
+});
+
+test('refusals without Retry-After fail the refusal gate alone (exit 99)', async () => {
+  const r = await burstAgainst(['--fault', 'no-retry-after'], { ...HEADROOM, DURATION: '4s' });
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, ['over_limit_refusals_well_formed']);
+  assert.equal(observed(r, 'over_limit_refusals_well_formed'), 0);
+});
+
+test('an origin that answers 500 to one request in ten fails the error-rate gate (exit 99)', async () => {
+  const r = await burstAgainst(['--fault', 'errors'], { DURATION: '4s' });
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  assert.ok(r.report!.failedThresholds.includes('http_req_failed{scenario:burst}'), String(r.report!.failedThresholds));
+  assert.ok(r.report!.failureModes.http_5xx! > 100, JSON.stringify(r.report!.failureModes));
+});
+
+test('an origin that stalls 3 s per request fails the latency gates, and k6 cannot keep the arrival rate (exit 99 on dropped iterations)', async () => {
+  // 20 users: 100 req/s x 3 s wants 300 requests in flight, past the scenario's 110 VUs.
+  const r = await burstAgainst(['--fault', 'slow-origin'], { USERS: '20', DURATION: '4s' });
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  for (const gate of ['http_req_duration{scenario:burst}', 'dropped_iterations']) {
+    assert.ok(r.report!.failedThresholds.includes(gate), `${gate} in ${r.report!.failedThresholds}`);
+  }
+});

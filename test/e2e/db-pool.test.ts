@@ -17,10 +17,10 @@ after(async () => {
   await dropSchema(url, schema);
 });
 
-async function against(mode: string): Promise<K6Result> {
-  const t = await startTarget('db-pool', ['--mode', mode, '--schema', schema, '--database-url', url]);
+async function against(mode: string, targetArgs: string[] = [], env: Record<string, string> = {}): Promise<K6Result> {
+  const t = await startTarget('db-pool', ['--mode', mode, '--schema', schema, '--database-url', url, ...targetArgs]);
   try {
-    return await runK6(dist('db-pool'), { PROFILE: 'smoke', BASE_URL: t.url });
+    return await runK6(dist('db-pool'), { PROFILE: 'smoke', BASE_URL: t.url, ...env });
   } finally {
     await t.stop();
   }
@@ -40,10 +40,34 @@ test('protected: fast 503s, a bounded queue, healthy again within seconds, nothi
 test('naive: requests hang past the timeout, the queue grows, recovery is slow (exit 99); the ledger still adds up', async () => {
   const r = await against('naive');
   assert.equal(r.code, 99);
-  for (const gate of ['failed_requests{failure_mode:request_timeout}', 'target_pool_waiting', 'recovery_seconds']) {
+  for (const gate of [
+    'failed_requests{failure_mode:request_timeout}',
+    'http_req_duration{scenario:overload}',
+    'target_pool_waiting',
+    'recovery_seconds',
+  ]) {
     assert.ok(r.report!.failedThresholds.includes(gate), `${gate} in ${r.report!.failedThresholds}`);
   }
   assert.ok(observed(r, 'recovery_seconds') >= 10, `recovery took ${observed(r, 'recovery_seconds')} s`);
   for (const gate of ['debits_lost', 'debits_phantom', 'consistency_mismatches'])
     assert.ok(!r.report!.failedThresholds.includes(gate), gate);
 });
+
+// Short, within the pool: the consistency faults need debits, not an exhausted pool.
+const LEDGER_LOAD = { OVERLOAD_STAGES: '1s:30,4s:30', RECOVERY_FOR: '2s' };
+
+/** A short protected run with `fault`: exactly `gate` fails, and it counted something. */
+async function ledgerFault(fault: string, gate: string): Promise<void> {
+  const r = await against('protected', ['--fault', fault], LEDGER_LOAD);
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, [gate]);
+  assert.ok(observed(r, gate) > 0, `${gate} = ${observed(r, gate)}`);
+}
+
+test('acknowledged debits that were rolled back fail debits_lost alone (exit 99)', () => ledgerFault('lost-writes', 'debits_lost'));
+
+test('debits answered 503 that were committed fail debits_phantom alone (exit 99)', () =>
+  ledgerFault('refused-but-applied', 'debits_phantom'));
+
+test('balances charged twice what the ledger holds fail consistency_mismatches alone (exit 99)', () =>
+  ledgerFault('balance-drift', 'consistency_mismatches'));

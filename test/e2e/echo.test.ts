@@ -46,10 +46,24 @@ test('failures are counted by named mode: requests over the connection cap are r
     const r = await runK6(dist('echo'), { PROFILE: 'smoke', BASE_URL: capped.url, REQUEST_TIMEOUT: '80ms', STAGES: '3s:20' });
     assert.equal(r.code, 99, r.stderr);
     assert.ok(r.report!.failedThresholds.includes('http_req_failed'));
+    assert.ok(r.report!.failedThresholds.includes('checks'), 'a failed request is an echo that did not come back');
     assert.ok(r.report!.failureModes.request_timeout! > 0, JSON.stringify(r.report!.failureModes));
     assert.ok(r.report!.failureModes.conn_reset! > 0, JSON.stringify(r.report!.failureModes));
     assert.match(r.stdout, /request_timeout\s+\d+/);
   } finally {
     await capped.stop();
+  }
+});
+
+test('a target that stalls behind an accept backlog of 1 fails the connect-time gate: clients wait for the SYN retry (exit 99)', async () => {
+  const stalling = await startTarget('echo', ['--fault', 'stalls']);
+  try {
+    const r = await runK6(dist('echo'), { PROFILE: 'smoke', BASE_URL: stalling.url });
+    assert.equal(r.code, 99, r.stdout + r.stderr);
+    assert.ok(r.report!.failedThresholds.includes('http_req_connecting'), String(r.report!.failedThresholds));
+    const connect = r.report!.thresholds.find((t) => t.metric === 'http_req_connecting')!.observed!;
+    assert.ok(connect > 500, `connect p95 ${connect} ms: a dropped SYN is retried after 1 s`);
+  } finally {
+    await stalling.stop();
   }
 });

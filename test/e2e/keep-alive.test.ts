@@ -33,4 +33,18 @@ test('keep-alive fails against a target without keep-alive: exit 99 on connectio
   assert.equal(r.code, 99, r.stderr);
   assert.ok(r.report!.failedThresholds.includes('connection_reused{scenario:reuse}'), String(r.report!.failedThresholds));
   assert.ok(r.report!.failedThresholds.includes('http_req_duration{scenario:reuse}'));
+  assert.ok(r.report!.failedThresholds.includes('http_req_duration{scenario:fresh}'), '200 ms per answer fails the fresh half too');
+});
+
+test('keep-alive against a target that drops connections past 3 fails on errors and checks (exit 99)', async () => {
+  const capped = await startTarget('echo', ['--max-connections', '3']);
+  try {
+    const r = await runK6(dist('keep-alive'), { PROFILE: 'smoke', BASE_URL: capped.url });
+    assert.equal(r.code, 99, r.stdout + r.stderr);
+    for (const gate of ['http_req_failed', 'checks'])
+      assert.ok(r.report!.failedThresholds.includes(gate), `${gate} in ${r.report!.failedThresholds}`);
+    assert.ok(r.report!.failureModes.conn_reset! > 0, JSON.stringify(r.report!.failureModes));
+  } finally {
+    await capped.stop();
+  }
 });

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { startTarget } from '../../harness/target-process.ts';
 import { dist, HEADROOM, runK6, type K6Result } from '../helpers/k6.ts';
 
-async function against(mode: string, env: Record<string, string> = {}): Promise<K6Result> {
-  const t = await startTarget('slow-upstream', ['--mode', mode]);
+async function against(mode: string, env: Record<string, string> = {}, targetArgs: string[] = []): Promise<K6Result> {
+  const t = await startTarget('slow-upstream', ['--mode', mode, ...targetArgs]);
   try {
     return await runK6(dist('slow-upstream'), { PROFILE: 'smoke', BASE_URL: t.url, ...env });
   } finally {
@@ -49,4 +49,39 @@ test('a probe that cannot reach its endpoint says so once and the run goes on', 
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stderr.match(/floodgate probe: cannot read http:\/\/127\.0\.0\.1:9\/metrics/g)?.length, 1, r.stderr);
   assert.ok(r.report!.requests.count > 20, 'the load ran');
+});
+
+// The outage's own gates stay out of the cases that do not need it.
+const NO_OUTAGE = { DURATION: '8s', OUTAGE_MODE: 'none' };
+
+test('a canary endpoint that fails one request in five fails the canary error gate (exit 99)', async () => {
+  const r = await against('protected', { ...NO_OUTAGE }, ['--fault', 'canary-errors']);
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  assert.ok(r.report!.failedThresholds.includes('http_req_failed{scenario:canary}'), String(r.report!.failedThresholds));
+});
+
+test('refusals that take 500 ms fail the rejection-time gate (exit 99)', async () => {
+  const r = await against('protected', { ...NO_OUTAGE }, ['--fault', 'slow-rejections']);
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  assert.ok(r.report!.failedThresholds.includes('rejection_duration'), String(r.report!.failedThresholds));
+  assert.ok(k6Values(r, 'rejection_duration')['p(95)']! >= 500);
+});
+
+test('a circuit that never closes again after the outage fails the breaker gate (exit 99)', async () => {
+  const r = await against('protected', {}, ['--fault', 'breaker-stuck-open']);
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  assert.ok(r.report!.failedThresholds.includes('target_breaker_state{phase:recovered}'), String(r.report!.failedThresholds));
+});
+
+test('a target that leaks 512 KB per slow call fails the memory-growth gate (exit 99)', async () => {
+  const r = await against('protected', { ...NO_OUTAGE, DURATION: '16s' }, ['--fault', 'leak']);
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  assert.ok(r.report!.failedThresholds.includes('target_rss_growth_bytes'), String(r.report!.failedThresholds));
+});
+
+test('naive, with an upstream that hangs: slow calls fail only at the client timeout, not fast (exit 99 on the outage gate)', async () => {
+  const r = await against('naive', { OUTAGE_MODE: 'hang', REQUEST_TIMEOUT: '3s', DURATION: '14s' });
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  assert.ok(r.report!.failedThresholds.includes('outage_failure_duration'), String(r.report!.failedThresholds));
+  assert.ok(k6Values(r, 'outage_failure_duration')['p(95)']! >= 2900, 'each failed call waited out the 3 s timeout');
 });

@@ -190,3 +190,32 @@ test('fanout: bad arguments say what is allowed, and nothing runs', async () => 
   assert.match(r.stderr, /--procs 0: expected a whole number from 1 to 64/);
   assert.match(r.stderr, /usage: npm run fanout -- <scenario> --procs N/);
 });
+
+test('ws-throughput: a refused handshake fails the established gate there too (exit 99)', async () => {
+  const r = await runK6(dist('ws-throughput'), {
+    PROFILE: 'smoke',
+    CONNECTIONS: '20',
+    SOCKETS_PER_VU: '10',
+    RAMP: '1s',
+    DURATION: '1s',
+    BASE_URL: 'http://127.0.0.1:9',
+    SKIP_PREFLIGHT: 'true',
+  });
+  assert.equal(r.code, 99, r.stderr);
+  assert.ok(r.report!.failedThresholds.includes('ws_established'), r.report!.failedThresholds.join());
+  assert.equal(r.report!.failureModes['conn_refused'], 20);
+});
+
+test('ws-throughput: a target that mangles one echo in a hundred fails the echo gate (exit 99 on ws_echo_ok)', async () => {
+  const t = await startTarget('ws', ['--workers', '2', '--fault', 'corrupt-echoes']);
+  try {
+    // The healthy run's size (memory per connection needs 1,000 of them), for a shorter time.
+    const r = await runK6(dist('ws-throughput'), { ...HEADROOM, PROFILE: 'smoke', BASE_URL: t.url, DURATION: '4s' });
+    assert.equal(r.code, 99, r.stdout + r.stderr);
+    assert.deepEqual(r.report!.failedThresholds, ['ws_echo_ok']);
+    const ok = k6Values(r, 'ws_echo_ok');
+    assert.ok(ok.fails! > 0 && ok.passes! > 0, `${ok.fails} mangled of ${ok.passes! + ok.fails!}`);
+  } finally {
+    await t.stop();
+  }
+});

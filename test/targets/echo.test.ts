@@ -93,6 +93,20 @@ test('a bad mode, target name or flag value exits 2 saying what is allowed', () 
   const flag = cli('echo', '--delay-ms', 'soon');
   assert.equal(flag.status, 2);
   assert.match(flag.stderr, /--delay-ms soon: expected a whole number/);
+  const fault = cli('echo', '--fault', 'nope');
+  assert.equal(fault.status, 2);
+  assert.match(fault.stderr, /--fault nope: target echo has faults stalls/);
+  const two = cli('--fault', 'stalls');
+  assert.equal(two.status, 2);
+  assert.match(two.stderr, /--fault applies to one target; name it/);
+});
+
+test("--help lists each target's faults like its modes", () => {
+  const help = cli('--help');
+  assert.equal(help.status, 0);
+  for (const fault of ['stalls', 'key-by-address', 'no-retry-after', 'breaker-stuck-open', 'lost-writes', 'corrupt-echoes']) {
+    assert.match(help.stdout, new RegExp(`--fault ${fault}: \\S`), fault);
+  }
 });
 
 test('--instances with no target named refuses, since the selection (every target) includes ws, and says what to name', () => {

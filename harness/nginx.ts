@@ -1,0 +1,89 @@
+// Debian's nginx as a server nobody here wrote, for the tests that check a correct, common
+// implementation passes the pack's gates: started privately (its own prefix, config and
+// loopback port, no daemon), stopped with stop(). Installs nginx (and a module's package) when
+// missing and we are root, like the other services.
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureBinary, ensurePackageFile, freePort, stopChild, type Service } from './services.ts';
+
+/** Debian's dynamic modules, by the package that ships each. */
+const MODULES: Record<string, { file: string; pkg: string }> = {
+  echo: { file: '/usr/lib/nginx/modules/ngx_http_echo_module.so', pkg: 'libnginx-mod-http-echo' },
+};
+
+export interface NginxConfig {
+  /** Directives at http{} level (limit_req_zone ...). */
+  http?: string;
+  /** Inside server{}: locations. The server listens on its own loopback port, root is `files`. */
+  server: string;
+  /** Files to serve, by path under the root. */
+  files?: Record<string, string>;
+  modules?: (keyof typeof MODULES)[];
+}
+
+export async function startNginx(c: NginxConfig): Promise<Service> {
+  const bin = ensureBinary('nginx', 'nginx');
+  const modules = (c.modules ?? []).map((m) => ensurePackageFile(MODULES[m]!.file, MODULES[m]!.pkg));
+  const dir = mkdtempSync(join(tmpdir(), 'floodgate-nginx-'));
+  // Run as root, nginx's workers drop to nobody: they must be able to read the root.
+  chmodSync(dir, 0o755);
+  const root = join(dir, 'html');
+  mkdirSync(root, { recursive: true });
+  for (const [path, text] of Object.entries(c.files ?? {})) writeFileSync(join(root, path), text);
+  const port = await freePort();
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `${modules.map((m) => `load_module ${m};`).join('\n')}
+daemon off;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  ${c.http ?? ''}
+  server {
+    listen 127.0.0.1:${port};
+    root ${root};
+    location = /healthz { return 200 "ok\\n"; }
+    ${c.server}
+  }
+}
+`,
+  );
+  // -e: the log of errors before the config's own error_log applies (nginx >= 1.19.5).
+  const child = spawn(bin, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const up = await fetch(`${url}/healthz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (up) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stopChild(child);
+      const log = existsSync(join(dir, 'error.log')) ? (await import('node:fs')).readFileSync(join(dir, 'error.log'), 'utf8') : '';
+      throw new Error(`nginx did not start on port ${port}: ${err}${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    url,
+    port,
+    async stop() {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

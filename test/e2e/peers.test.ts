@@ -1,0 +1,97 @@
+// Servers nobody here wrote, judged by the pack's gates unchanged: nginx answering echoes (its
+// echo module) passes echo and keep-alive; nginx's own limit_req (5 r/s per X-User-Id, burst 5,
+// 429 with Retry-After: 1, and no RateLimit fields) passes burst, and fails it on the over-limit
+// gate alone when it lets 7 r/s through while the API promises 5.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { startNginx } from '../../harness/nginx.ts';
+import type { Service } from '../../harness/services.ts';
+import { dist, HEADROOM, runK6, type K6Result } from '../helpers/k6.ts';
+
+const observed = (r: K6Result, metric: string) => r.report!.thresholds.find((t) => t.metric === metric)?.observed;
+
+let echo: Service;
+before(async () => {
+  echo = await startNginx({
+    modules: ['echo'],
+    server: `location = /echo { client_body_buffer_size 2m; client_max_body_size 2m; echo_read_request_body; echo_request_body; }`,
+  });
+});
+after(async () => {
+  await echo.stop();
+});
+
+test('nginx as an echo server passes echo: every threshold met, every request a new connection (exit 0)', async () => {
+  const r = await runK6(dist('echo'), { ...HEADROOM, PROFILE: 'smoke', BASE_URL: echo.url });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, []);
+  assert.ok(r.report!.requests.count > 100, `${r.report!.requests.count} requests`);
+});
+
+test('nginx as an echo server passes keep-alive: its kept-alive connections are reused (exit 0)', async () => {
+  const r = await runK6(dist('keep-alive'), { ...HEADROOM, PROFILE: 'smoke', BASE_URL: echo.url });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, []);
+  assert.ok(observed(r, 'connection_reused{scenario:reuse}')! > 0.95);
+});
+
+/** nginx limit_req at `rate` r/s per user, serving a file (limit_req acts in the preaccess phase: a `return` would answer first). */
+async function limitReq(rate: number): Promise<Service> {
+  return startNginx({
+    http: `limit_req_zone $http_x_user_id zone=users:10m rate=${rate}r/s;`,
+    files: { 'work.json': '{"done":true}\n' },
+    server: `
+    location = /api/work {
+      limit_req zone=users burst=5 nodelay;
+      limit_req_status 429;
+      error_page 429 @limited;
+      try_files /work.json =404;
+    }
+    location @limited { add_header Retry-After 1 always; return 429 "rate limited\\n"; }`,
+  });
+}
+
+test('nginx limit_req at the promised 5 r/s passes burst: no false 429s, the noisy user held to the limit, refusals with Retry-After and no RateLimit fields (exit 0)', async () => {
+  const nginx = await limitReq(5);
+  try {
+    const r = await runK6(dist('burst'), { ...HEADROOM, PROFILE: 'smoke', BASE_URL: nginx.url });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual(r.report!.failedThresholds, []);
+    assert.equal(observed(r, 'rate_limit_false_positives'), 0);
+    assert.equal(observed(r, 'over_limit_refusals_well_formed'), 1);
+    const admitted = observed(r, 'over_limit_admitted_per_limit')!;
+    assert.ok(admitted > 0.9 && admitted < 1.25, `admitted ${admitted}x the limit`);
+    assert.match(r.stdout, /refusals with RateLimit fields\s+0\.00%/);
+  } finally {
+    await nginx.stop();
+  }
+});
+
+test('nginx limit_req letting 7 r/s through while the API promises 5 fails burst on the over-limit gate alone (exit 99)', async () => {
+  const nginx = await limitReq(7);
+  try {
+    const r = await runK6(dist('burst'), { ...HEADROOM, PROFILE: 'smoke', BASE_URL: nginx.url });
+    assert.equal(r.code, 99, r.stdout + r.stderr);
+    assert.deepEqual(r.report!.failedThresholds, ['over_limit_admitted_per_limit']);
+    assert.ok(observed(r, 'over_limit_admitted_per_limit')! > 1.3);
+  } finally {
+    await nginx.stop();
+  }
+});
+
+test('RATELIMIT_HEADERS=require holds nginx to the draft RateLimit fields it does not send: the refusal gate fails (exit 99)', async () => {
+  const nginx = await limitReq(5);
+  try {
+    const r = await runK6(dist('burst'), {
+      ...HEADROOM,
+      PROFILE: 'smoke',
+      BASE_URL: nginx.url,
+      DURATION: '4s',
+      RATELIMIT_HEADERS: 'require',
+    });
+    assert.equal(r.code, 99, r.stdout + r.stderr);
+    assert.deepEqual(r.report!.failedThresholds, ['over_limit_refusals_well_formed']);
+  } finally {
+    await nginx.stop();
+  }
+});
