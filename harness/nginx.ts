@@ -2,11 +2,10 @@
 // implementation passes the pack's gates: started privately (its own prefix, config and
 // loopback port, no daemon), stopped with stop(). Installs nginx (and a module's package) when
 // missing and we are root, like the other services.
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBinary, ensurePackageFile, freePort, stopChild, type Service } from './services.ts';
+import { answers, ensureBinary, ensurePackageFile, freePort, spawnService, stopChild, type Service } from './services.ts';
 
 /** Debian's dynamic modules, by the package that ships each. */
 const MODULES: Record<string, { file: string; pkg: string }> = {
@@ -60,24 +59,14 @@ http {
 `,
   );
   // -e: the log of errors before the config's own error_log applies (nginx >= 1.19.5).
-  const child = spawn(bin, ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const up = await fetch(`${url}/healthz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (up) break;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stopChild(child);
-      const log = existsSync(join(dir, 'error.log')) ? (await import('node:fs')).readFileSync(join(dir, 'error.log'), 'utf8') : '';
-      throw new Error(`nginx did not start on port ${port}: ${err}${log}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const errorLog = join(dir, 'error.log');
+  const child = await spawnService(bin, ['-p', dir, '-c', conf, '-e', errorLog], `nginx on port ${port}`, answers(`${url}/healthz`, 200), {
+    log: () => (existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : ''),
+  }).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
   return {
     url,
     port,

@@ -48,6 +48,38 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+/**
+ * Starts `bin` and waits until `up()` says it serves, or fails with what it printed (and `log()`)
+ * once it exits or `timeoutMs` passes. The child is stopped on failure.
+ */
+export async function spawnService(
+  bin: string,
+  args: string[],
+  what: string,
+  up: () => Promise<boolean>,
+  o: { timeoutMs?: number; log?: () => string } = {},
+): Promise<ChildProcess> {
+  const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const deadline = Date.now() + (o.timeoutMs ?? 10_000);
+  while (!(await up())) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stopChild(child);
+      throw new Error(`${what} did not start: ${err}${o.log?.() ?? ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return child;
+}
+
+/** Whether an HTTP GET of `url` answers `status`. */
+export const answers = (url: string, status: number) => () =>
+  fetch(url).then(
+    (r) => r.status === status,
+    () => false,
+  );
+
 export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
@@ -58,19 +90,12 @@ export async function stopChild(child: ChildProcess): Promise<void> {
 export async function startRedis(): Promise<Service> {
   const bin = ensureBinary('redis-server', 'redis-server');
   const port = await freePort();
-  const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const deadline = Date.now() + 10_000;
-  while (!(await answersPing(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stopChild(child);
-      throw new Error(`redis-server did not start on port ${port}: ${err}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const child = await spawnService(
+    bin,
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+    `redis-server on port ${port}`,
+    () => answersPing(port),
+  );
   return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopChild(child) };
 }
 
@@ -164,23 +189,8 @@ bind-address = "127.0.0.1:${rpcPort}"
   level = "error"
 `,
   );
-  const child = spawn(bin, ['-config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const up = await fetch(`${url}/ping`).then(
-      (r) => r.status === 204,
-      () => false,
-    );
-    if (up) break;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stopChild(child);
-      throw new Error(`influxd did not start on port ${port}: ${err}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const child = await spawnService(bin, ['-config', config], `influxd on port ${port}`, answers(`${url}/ping`, 204), { timeoutMs: 20_000 });
   return {
     url,
     port,
