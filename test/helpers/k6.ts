@@ -67,11 +67,13 @@ export const readJson = (path: string) => JSON.parse(readFileSync(join(repoRoot,
 export const HEADROOM: { readonly THRESHOLDS_FILE: string } = {
   // Written on first use, so test files that only import repoRoot leave nothing behind.
   get THRESHOLDS_FILE() {
-    headroomFile ??= join(mkdtempSync(join(tmpdir(), 'floodgate-thresholds-')), 'thresholds.json');
-    writeFileSync(
-      headroomFile,
-      JSON.stringify(withHeadroom(readJson('thresholds.json'), readJson('test/thresholds-headroom.json')), null, 2),
-    );
+    if (headroomFile === undefined) {
+      headroomFile = join(mkdtempSync(join(tmpdir(), 'floodgate-thresholds-')), 'thresholds.json');
+      writeFileSync(
+        headroomFile,
+        JSON.stringify(withHeadroom(readJson('thresholds.json'), readJson('test/thresholds-headroom.json')), null, 2),
+      );
+    }
     return headroomFile;
   },
 };
