@@ -84,17 +84,32 @@ export function headerName(): Knob<string> {
   return text(/^[A-Za-z0-9-]+$/, 'an HTTP header name like X-User-Id');
 }
 
+/** The non-empty items of "a, b,,c". */
+const commaList = (raw: string) =>
+  raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
 /** A comma-separated list of host names (empty allowed). */
 export function hostList(): Knob<string[]> {
   const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$|^\[[0-9a-f:.]+\]$/i;
   return {
     allowed: 'a comma-separated list of host names, e.g. api.example.com,*.staging.example.com',
     parse: (raw) => {
-      const hosts = raw
-        .split(',')
-        .map((h) => h.trim().toLowerCase())
-        .filter((h) => h !== '');
+      const hosts = commaList(raw.toLowerCase());
       return hosts.every((h) => HOST.test(h)) ? hosts : undefined;
+    },
+  };
+}
+
+/** A comma-separated list of k6 metric names, without tag filters (empty allowed). */
+export function metricList(): Knob<string[]> {
+  return {
+    allowed: 'a comma-separated list of metric names, e.g. target_breaker_state,target_pool_waiting',
+    parse: (raw) => {
+      const names = commaList(raw);
+      return names.every((m) => /^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(m)) ? names : undefined;
     },
   };
 }

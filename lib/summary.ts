@@ -3,6 +3,7 @@
 // scripts and a JUnit XML file for CI systems. Pure functions: unit-tested in Node.
 import { FAILURE_MODES, type FailureMode } from './failure-modes.ts';
 import { parseExpression } from './thresholds.ts';
+import { SAMPLE_RULE, samplesOf, splitKey } from './samples.ts';
 
 /** The parts of k6's handleSummary data (legacy shape, still what v2.2.0 passes) we read. */
 export interface SummaryMetric {
@@ -49,6 +50,18 @@ export interface ReportContext {
   reportOnly: ReadonlySet<string>;
   comparisons: readonly Comparison[];
   figures: readonly Figure[];
+  /** Why a metric (by name) may have no samples, for the "not measured" lines (e.g. what PROBE_METRICS lacks). */
+  unmeasuredHints?: Readonly<Record<string, string>>;
+  /** Metrics whose gates the user accepted unmeasured (-e UNMEASURED). */
+  accepted?: readonly string[];
+  /** Gates of the thresholds file this run does not judge, and why (e.g. OUTAGE_MODE=none). */
+  notGated?: readonly NotGated[];
+}
+
+export interface NotGated {
+  metric: string;
+  expression: string;
+  why: string;
 }
 
 export interface ThresholdResult {
@@ -59,6 +72,11 @@ export interface ThresholdResult {
   /** The metric's value for the stat, or null if the metric got no samples. */
   observed: number | null;
   unit: Unit;
+  /**
+   * Set when the metric got no samples: why, and whether that fails the gate (it does unless
+   * the user accepted it with UNMEASURED).
+   */
+  notMeasured?: string;
 }
 type Unit = 'ms' | 'ratio' | 'count' | 'bytes' | 'per_second' | 'times_limit' | 'number';
 
@@ -71,6 +89,10 @@ export interface Report {
   thresholds: ThresholdResult[];
   /** Metric keys with at least one crossed threshold, e.g. "http_req_duration{scenario:echo}". */
   failedThresholds: string[];
+  /** Metric keys of gates that failed because they got no samples (a subset of failedThresholds). */
+  notMeasured: string[];
+  /** Gates left out of this run, and why. */
+  notGated: NotGated[];
   failureModes: Record<FailureMode, number>;
   requests: { count: number; perSecond: number };
   comparisons: { title: string; columns: string[]; rows: { label: string; unit: Unit; values: (number | null)[] }[] }[];
@@ -102,18 +124,45 @@ function unitOf(key: string, metric: SummaryMetric | undefined, stat: string): U
   return 'number';
 }
 
+/** Whether `key`'s gates failed for want of samples: its companion's SAMPLE_RULE was crossed. */
+function missingSamples(data: SummaryData, key: string): boolean {
+  const companion = samplesOf(key);
+  return companion !== undefined && data.metrics[companion]?.thresholds?.[SAMPLE_RULE]?.ok === false;
+}
+
+/** A companion's SAMPLE_RULE: bookkeeping for the gates it serves, not a gate of its own. */
+function isCompanionRule(data: SummaryData, key: string, expression: string): boolean {
+  return (
+    expression === SAMPLE_RULE && Object.keys(data.metrics).some((k) => k !== key && data.metrics[k]?.thresholds && samplesOf(k) === key)
+  );
+}
+
 export function evaluate(data: SummaryData, ctx: ReportContext): Report {
   const thresholds: ThresholdResult[] = [];
   for (const [key, metric] of Object.entries(data.metrics)) {
+    const missing = missingSamples(data, key);
     for (const [expression, { ok }] of Object.entries(metric.thresholds ?? {})) {
-      if (ctx.reportOnly.has(reportOnlyKey(key, expression))) continue;
+      if (ctx.reportOnly.has(reportOnlyKey(key, expression)) || isCompanionRule(data, key, expression)) continue;
       const stat = parseExpression(expression)?.stat ?? '';
       // A Rate or Trend with no samples reports zeros; say "no samples" instead of values that never happened.
       const empty =
+        missing ||
         (metric.type === 'rate' && 'passes' in metric.values && (metric.values.passes ?? 0) + (metric.values.fails ?? 0) === 0) ||
         (metric.type === 'trend' && metric.values.count === 0);
       const observed = empty ? undefined : metric.values[stat];
-      thresholds.push({ metric: key, expression, ok, stat, observed: observed ?? null, unit: unitOf(key, metric, stat) });
+      const row: ThresholdResult = {
+        metric: key,
+        expression,
+        ok: ok && !missing,
+        stat,
+        observed: observed ?? null,
+        unit: unitOf(key, metric, stat),
+      };
+      const name = splitKey(key).metric;
+      if (missing)
+        row.notMeasured = ctx.unmeasuredHints?.[name] ?? `no samples (${samplesOf(key)} counted none: the load did not run here)`;
+      else if (empty && ctx.accepted?.includes(name)) row.notMeasured = 'no samples, accepted with UNMEASURED';
+      thresholds.push(row);
     }
   }
   thresholds.sort((a, b) => a.metric.localeCompare(b.metric) || a.expression.localeCompare(b.expression));
@@ -131,6 +180,8 @@ export function evaluate(data: SummaryData, ctx: ReportContext): Report {
     verdict: failedThresholds.length === 0 ? 'pass' : 'fail',
     thresholds,
     failedThresholds,
+    notMeasured: [...new Set(thresholds.filter((t) => !t.ok && t.notMeasured !== undefined).map((t) => t.metric))],
+    notGated: [...(ctx.notGated ?? [])],
     failureModes,
     requests: { count: reqs, perSecond: durationSeconds > 0 ? reqs / durationSeconds : 0 },
     figures: ctx.figures.map((f) => {
@@ -185,6 +236,11 @@ export function formatValue(value: number | null, unit: Unit): string {
 
 const pad = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - s.length));
 
+/** "p(95)=12.3ms", or why there is no value. */
+function observedText(t: ThresholdResult): string {
+  return t.notMeasured !== undefined ? `not measured: ${t.notMeasured}` : `${t.stat}=${formatValue(t.observed, t.unit)}`;
+}
+
 export function renderText(r: Report, files: string[], color: boolean): string {
   const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const lines: string[] = [];
@@ -192,10 +248,19 @@ export function renderText(r: Report, files: string[], color: boolean): string {
   lines.push(`floodgate · ${r.scenario} · profile ${r.profile} · ${r.durationSeconds.toFixed(1)}s · ${r.baseUrl}`);
   lines.push('');
   lines.push('Thresholds (thresholds.json)');
-  const width = Math.max(0, ...r.thresholds.map((t) => t.metric.length));
+  const width = Math.max(0, ...r.thresholds.map((t) => t.metric.length), ...r.notGated.map((g) => g.metric.length));
   for (const t of r.thresholds) {
     const mark = t.ok ? paint(32, '✓') : paint(31, '✗');
-    lines.push(`  ${mark} ${pad(t.metric, width)}  ${pad(t.expression, 14)}  ${t.stat}=${formatValue(t.observed, t.unit)}`);
+    lines.push(`  ${mark} ${pad(t.metric, width)}  ${pad(t.expression, 14)}  ${observedText(t)}`);
+  }
+  const unexported = [...new Set(r.notMeasured.map((k) => splitKey(k).metric).filter((m) => m.startsWith('target_')))];
+  if (unexported.length > 0) {
+    lines.push(`  A gate with no samples fails. If your service has no such metric, accept that: -e UNMEASURED=${unexported.join(',')}`);
+  }
+  if (r.notGated.length > 0) {
+    lines.push('');
+    lines.push('Not gated in this run');
+    for (const g of r.notGated) lines.push(`  - ${pad(g.metric, width)}  ${pad(g.expression, 14)}  ${g.why}`);
   }
   lines.push('');
   const modes = Object.entries(r.failureModes).filter(([, n]) => n > 0);
@@ -219,10 +284,14 @@ export function renderText(r: Report, files: string[], color: boolean): string {
   }
   lines.push('');
   const crossed = r.thresholds.filter((t) => !t.ok).length;
+  const unmeasured = r.thresholds.filter((t) => !t.ok && t.notMeasured !== undefined).length;
   lines.push(
     r.verdict === 'pass'
       ? paint(32, `PASSED: all ${r.thresholds.length} thresholds met`)
-      : paint(31, `FAILED: ${crossed} of ${r.thresholds.length} thresholds crossed (k6 exits 99)`),
+      : paint(
+          31,
+          `FAILED: ${crossed} of ${r.thresholds.length} thresholds crossed${unmeasured > 0 ? ` (${unmeasured} not measured)` : ''} (k6 exits 99)`,
+        ),
   );
   if (files.length > 0) lines.push(`Results: ${files.join(', ')}`);
   lines.push('');
@@ -237,17 +306,21 @@ export function renderJUnit(r: Report): string {
   const failures = r.thresholds.filter((t) => !t.ok).length;
   const cases = r.thresholds.map((t) => {
     const name = xml(`${t.metric} ${t.expression}`);
-    const observed = `${t.stat}=${formatValue(t.observed, t.unit)}`;
-    return t.ok
-      ? `    <testcase classname="${suite}" name="${name}"><system-out>${xml(observed)}</system-out></testcase>`
-      : `    <testcase classname="${suite}" name="${name}"><failure message="${xml(`${observed} crosses ${t.expression}`)}" type="threshold"/></testcase>`;
+    const observed = observedText(t);
+    if (t.ok) return `    <testcase classname="${suite}" name="${name}"><system-out>${xml(observed)}</system-out></testcase>`;
+    const [message, type] = t.notMeasured !== undefined ? [observed, 'not-measured'] : [`${observed} crosses ${t.expression}`, 'threshold'];
+    return `    <testcase classname="${suite}" name="${name}"><failure message="${xml(message)}" type="${type}"/></testcase>`;
   });
+  const skipped = r.notGated.map(
+    (g) => `    <testcase classname="${suite}" name="${xml(`${g.metric} ${g.expression}`)}"><skipped message="${xml(g.why)}"/></testcase>`,
+  );
   const time = r.durationSeconds.toFixed(3);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="floodgate" tests="${r.thresholds.length}" failures="${failures}" time="${time}">`,
-    `  <testsuite name="${suite}" tests="${r.thresholds.length}" failures="${failures}" time="${time}">`,
+    `<testsuites name="floodgate" tests="${r.thresholds.length + skipped.length}" failures="${failures}" skipped="${skipped.length}" time="${time}">`,
+    `  <testsuite name="${suite}" tests="${r.thresholds.length + skipped.length}" failures="${failures}" skipped="${skipped.length}" time="${time}">`,
     ...cases,
+    ...skipped,
     '  </testsuite>',
     '</testsuites>',
     '',

@@ -7,7 +7,7 @@ import exec from 'k6/execution';
 import { defineScenario } from '../lib/k6/scenario.ts';
 import { DB_POOL } from '../lib/catalog/db-pool.ts';
 import { durationSeconds } from '../lib/options.ts';
-import { targetProbe } from '../lib/k6/probe.ts';
+import { probeConfig, targetProbe } from '../lib/k6/probe.ts';
 import { checkLedger, debit } from '../lib/k6/db-pool-ledger.ts';
 import { Trend } from 'k6/metrics';
 
@@ -15,12 +15,7 @@ const run = defineScenario(DB_POOL);
 const k = run.knobs;
 const overloadSeconds = k.OVERLOAD_STAGES.reduce((sum, s) => sum + durationSeconds(s.duration)!, 0);
 const recoverySeconds = durationSeconds(k.RECOVERY_FOR)!;
-const probe = targetProbe({
-  url: k.PROBE_URL || `${run.baseUrl}/metrics`,
-  interval: k.PROBE_INTERVAL,
-  mappings: k.PROBE_METRICS,
-  seconds: overloadSeconds + recoverySeconds,
-});
+const probe = targetProbe(probeConfig(run, overloadSeconds + recoverySeconds));
 
 /**
  * Seconds after the overload ended at which the service last answered unhealthily (an error,
@@ -53,6 +48,7 @@ export const options = run.options(
     teardownTimeout: '120s',
   },
   {
+    probe,
     figures: [
       { label: 'first 503 after (s)', metric: 'time_to_first_503_seconds', stat: 'min' },
       { label: 'recovery (s)', metric: 'recovery_seconds', stat: 'max' },

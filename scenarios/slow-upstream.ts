@@ -6,7 +6,7 @@ import { defineScenario } from '../lib/k6/scenario.ts';
 import { SLOW_UPSTREAM } from '../lib/catalog/slow-upstream.ts';
 import { durationSeconds } from '../lib/options.ts';
 import { currentUser } from '../lib/k6/users.ts';
-import { targetProbe } from '../lib/k6/probe.ts';
+import { probeConfig, targetProbe } from '../lib/k6/probe.ts';
 import { tagPhase, type Timeline } from '../lib/k6/phases.ts';
 import { slowCall, switchOutage } from '../lib/k6/slow-upstream-client.ts';
 import { trackFailure } from '../lib/k6/metrics.ts';
@@ -20,48 +20,67 @@ const timeline: Timeline = {
   outageForSeconds: durationSeconds(k.OUTAGE_FOR)!,
   recoverySeconds: durationSeconds(k.RECOVERY)!,
 };
-const probe = targetProbe({ url: k.PROBE_URL || `${run.baseUrl}/metrics`, interval: k.PROBE_INTERVAL, mappings: k.PROBE_METRICS, seconds });
+const probe = targetProbe(probeConfig(run, seconds));
 
 const pileupRate = k.USERS * k.RATE;
-export const options = run.options({
-  scenarios: {
-    pileup: {
-      executor: 'constant-arrival-rate',
-      rate: Math.round(pileupRate * 1000),
-      timeUnit: '1000s',
-      duration: k.DURATION,
-      // In flight = rate x latency: enough VUs for the study's worst upstream latency (3 s) plus
-      // a second. Past that (a hanging upstream with no timeout) k6 runs out of VUs and counts
-      // dropped_iterations, as a real client pool would run out of connections.
-      preAllocatedVUs: Math.ceil(pileupRate) + 5,
-      maxVUs: Math.ceil(pileupRate * 4) + 10,
-      gracefulStop: k.REQUEST_TIMEOUT,
-      exec: 'pileup',
+export const options = run.options(
+  {
+    scenarios: {
+      pileup: {
+        executor: 'constant-arrival-rate',
+        rate: Math.round(pileupRate * 1000),
+        timeUnit: '1000s',
+        duration: k.DURATION,
+        // In flight = rate x latency: enough VUs for the study's worst upstream latency (3 s) plus
+        // a second. Past that (a hanging upstream with no timeout) k6 runs out of VUs and counts
+        // dropped_iterations, as a real client pool would run out of connections.
+        preAllocatedVUs: Math.ceil(pileupRate) + 5,
+        maxVUs: Math.ceil(pileupRate * 4) + 10,
+        gracefulStop: k.REQUEST_TIMEOUT,
+        exec: 'pileup',
+      },
+      canary: {
+        executor: 'constant-arrival-rate',
+        rate: Math.round(k.CANARY_RATE * 1000),
+        timeUnit: '1000s',
+        duration: k.DURATION,
+        preAllocatedVUs: Math.ceil(k.CANARY_RATE) + 2,
+        maxVUs: Math.ceil(k.CANARY_RATE * 10) + 5,
+        exec: 'canary',
+      },
+      ...(k.OUTAGE_MODE === 'none'
+        ? {}
+        : {
+            outage: {
+              executor: 'shared-iterations',
+              vus: 1,
+              iterations: 1,
+              startTime: k.OUTAGE_AT,
+              maxDuration: `${timeline.outageForSeconds + 30}s`,
+              exec: 'outage',
+            },
+          }),
+      probe: probe.scenario,
     },
-    canary: {
-      executor: 'constant-arrival-rate',
-      rate: Math.round(k.CANARY_RATE * 1000),
-      timeUnit: '1000s',
-      duration: k.DURATION,
-      preAllocatedVUs: Math.ceil(k.CANARY_RATE) + 2,
-      maxVUs: Math.ceil(k.CANARY_RATE * 10) + 5,
-      exec: 'canary',
-    },
-    ...(k.OUTAGE_MODE === 'none'
-      ? {}
-      : {
-          outage: {
-            executor: 'shared-iterations',
-            vus: 1,
-            iterations: 1,
-            startTime: k.OUTAGE_AT,
-            maxDuration: `${timeline.outageForSeconds + 30}s`,
-            exec: 'outage',
-          },
-        }),
-    probe: probe.scenario,
   },
-});
+  {
+    probe,
+    figures: [
+      { label: 'calls in flight, max', metric: 'target_inflight', stat: 'max' },
+      // A Go service's goroutines (-e PROBE_METRICS=...,target_goroutines=go_goroutines): a figure,
+      // not the gate: Go holds one per open connection besides the handlers.
+      { label: 'goroutines, max', metric: 'target_goroutines', stat: 'max' },
+    ],
+    // No outage, nothing to fail fast in or recover from: those gates would judge nothing.
+    skip:
+      k.OUTAGE_MODE === 'none'
+        ? {
+            gates: (key) => key.startsWith('outage_') || key.includes('phase:'),
+            why: 'OUTAGE_MODE=none: no outage to fail fast in or recover from',
+          }
+        : undefined,
+  },
+);
 
 export const setup = run.setup;
 export const handleSummary = run.handleSummary;

@@ -1,7 +1,7 @@
 // Knobs more than one scenario has: the ones every scenario has (where the load goes, where the
 // results go), the probe of the target's own metrics, and the WebSocket scenarios' shared set.
 import { parseProbeMetrics, type ProbeMapping } from '../prometheus.ts';
-import { bool, duration, hostList, httpPath, int, oneOf, text, url, type Knob } from '../options.ts';
+import { bool, duration, hostList, httpPath, int, metricList, oneOf, text, url, type Knob } from '../options.ts';
 import { REFERENCE_TARGETS, referenceUrl, type TargetName } from '../reference-targets.ts';
 import { knob, PROFILES, type Raw } from './knob.ts';
 
@@ -31,6 +31,11 @@ export function commonKnobs(target: TargetName) {
       { full: '' },
     ),
     SKIP_PREFLIGHT: knob(bool(), "skip setup()'s is-the-target-up request", { full: false }),
+    UNMEASURED: knob(
+      metricList(),
+      'metrics whose gates may go without samples (your service has no such metric): judged if measured, not failed if not',
+      { full: '' },
+    ),
   };
 }
 

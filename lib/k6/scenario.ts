@@ -11,8 +11,17 @@ import { commonKnobs, PROFILE_KNOB } from '../catalog/common.ts';
 import { defaultsFor, type KnobDecls, type ScenarioDecl } from '../catalog/knob.ts';
 import { referenceUrl } from '../reference-targets.ts';
 import { assertSafeTargets, nonLoopbackCidrs } from '../safety.ts';
-import { reportOnlyKey, summaryOutputs, visibilityExpression, type Comparison, type Figure, type SummaryData } from '../summary.ts';
-import { parseThresholds, parseExpression, type Thresholds } from '../thresholds.ts';
+import {
+  reportOnlyKey,
+  summaryOutputs,
+  visibilityExpression,
+  type Comparison,
+  type Figure,
+  type NotGated,
+  type SummaryData,
+} from '../summary.ts';
+import { expressionOf, parseThresholds, parseExpression, type Thresholds } from '../thresholds.ts';
+import { measurableMetrics, requireSamples, splitKey } from '../samples.ts';
 
 // k6 resolves it against the script it runs, dist/<name>.js or scenarios/<name>.ts from source
 // (checked with `k6 inspect` on both): either is one level below the root. open() makes k6
@@ -49,9 +58,20 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
   const own = values as unknown as KnobValues<S>;
   assertSafeTargets({ BASE_URL: all.BASE_URL }, all.ALLOWED_HOSTS);
   const thresholds = readThresholdsFile(all.THRESHOLDS_FILE, name);
+  const measurable = measurableMetrics(thresholds);
+  const strays = all.UNMEASURED.filter((m) => !measurable.includes(m));
+  if (strays.length > 0) {
+    fail(
+      `-e UNMEASURED=${all.UNMEASURED.join(',')}: no gate of scenario ${name} that needs samples reads ${strays.join(', ')}; ` +
+        `the ones that do: ${measurable.join(', ') || 'none'}`,
+    );
+  }
   const reportOnly = new Set<string>();
   const comparisons: Comparison[] = [];
   const figures: Figure[] = [];
+  const notGated: NotGated[] = [];
+  let unmeasuredHints: Record<string, string> = {};
+  let unmapped: string[] = [];
 
   /** Makes k6 keep `metric` (a tagged sub-metric) in the summary data without gating on it. */
   function reportOn(thresholdsOut: Thresholds, metric: string, stat: string): void {
@@ -66,14 +86,35 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
     profile,
     knobs: own,
     baseUrl: all.BASE_URL,
+    /** The metric names the gates read (without tag filters): the probe registers the target_* ones. */
+    gatedMetrics: [...new Set(Object.keys(thresholds).map((key) => splitKey(key).metric))],
 
     /**
      * The k6 options: the scenario's own (executors, stages) plus the thresholds from the
      * thresholds file, the trend stats they need, and the loopback-only address block.
      * `comparisons` become side-by-side tables in the summary, `figures` lines under Figures.
      */
-    options(own: Options, extra: { comparisons?: Comparison[]; figures?: Figure[] } = {}): Options {
-      const merged: Thresholds = { ...thresholds };
+    options(
+      own: Options,
+      extra: {
+        comparisons?: Comparison[];
+        figures?: Figure[];
+        /** The target probe: why each target_* metric may go unsampled, and which PROBE_METRICS lacks. */
+        probe?: { hints: Record<string, string>; unmapped: string[] };
+        /** Gates this run cannot judge (e.g. no outage, so no recovery): left out and listed in the summary. */
+        skip?: { gates: (key: string) => boolean; why: string };
+      } = {},
+    ): Options {
+      const judged: Thresholds = {};
+      for (const [key, rules] of Object.entries(thresholds)) {
+        if (extra.skip?.gates(key))
+          for (const rule of rules) notGated.push({ metric: key, expression: expressionOf(rule), why: extra.skip.why });
+        else judged[key] = rules;
+      }
+      // Every gate that needs samples gets a companion rule (lib/samples.ts), bar the accepted ones.
+      const merged = requireSamples(judged, all.UNMEASURED);
+      unmeasuredHints = extra.probe?.hints ?? {};
+      unmapped = (extra.probe?.unmapped ?? []).filter((m) => Object.keys(judged).some((k) => splitKey(k).metric === m));
       figures.push(...(extra.figures ?? []));
       for (const mode of FAILURE_MODES) reportOn(merged, `failed_requests{failure_mode:${mode}}`, 'count');
       for (const c of extra.comparisons ?? []) {
@@ -95,8 +136,17 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
 
     /** setup(): refuses to start the load against a target that does not answer at all. */
     setup(): void {
+      // Once per run, here rather than at init (which runs once per VU).
+      for (const m of unmapped.filter((u) => !all.UNMEASURED.includes(u))) {
+        console.warn(`${PREFIX} ${unmeasuredHints[m]}; its gates will fail as not measured unless you accept that with -e UNMEASURED=${m}`);
+      }
       if (all.SKIP_PREFLIGHT) return;
-      const res = http.get(`${all.BASE_URL}${all.HEALTH_PATH}`, { timeout: '5s', tags: { name: 'preflight' } });
+      const res = http.get(`${all.BASE_URL}${all.HEALTH_PATH}`, {
+        timeout: '5s',
+        tags: { name: 'preflight' },
+        // Any answer will do here, so none counts in http_req_failed.
+        responseCallback: http.expectedStatuses({ min: 100, max: 599 }),
+      });
       if (res.status !== 0) return; // any HTTP answer, even 404, means something is listening
       const hint =
         all.BASE_URL === referenceUrl(target)
@@ -108,7 +158,18 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
     handleSummary(data: SummaryData): Record<string, string> {
       return summaryOutputs(
         data,
-        { scenario: name, profile, baseUrl: all.BASE_URL, resultsDir: all.RESULTS_DIR, reportOnly, comparisons, figures },
+        {
+          scenario: name,
+          profile,
+          baseUrl: all.BASE_URL,
+          resultsDir: all.RESULTS_DIR,
+          reportOnly,
+          comparisons,
+          figures,
+          unmeasuredHints,
+          accepted: all.UNMEASURED,
+          notGated,
+        },
         new Date(),
       );
     },

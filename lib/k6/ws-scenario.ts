@@ -2,11 +2,10 @@
 // open as it counts them, its RSS and RSS per 1,000 connections), the per-vu-iterations scenario
 // that holds the sockets, and the exports k6 runs. A scenario file says only how its sockets
 // behave (SocketPlan) and which figures it shows.
-import { Counter } from 'k6/metrics';
 import type { Options, Scenario } from 'k6/options';
 import { durationSeconds, type KnobValues } from '../options.ts';
 import type { WS_KNOBS } from '../catalog/common.ts';
-import { targetProbe } from './probe.ts';
+import { probeConfig, targetProbe } from './probe.ts';
 import type { Figure, SummaryData } from '../summary.ts';
 import { holdSlot, type SocketPlan } from './ws-sockets.ts';
 
@@ -21,7 +20,8 @@ type WsKnobValues = KnobValues<typeof WS_KNOBS>;
 interface DefinedScenario {
   baseUrl: string;
   knobs: WsKnobValues;
-  options(own: Options, extra: { figures?: Figure[] }): Options;
+  gatedMetrics: readonly string[];
+  options(own: Options, extra: { figures?: Figure[]; probe?: { hints: Record<string, string>; unmapped: string[] } }): Options;
   setup(): void;
   handleSummary(data: SummaryData): Record<string, string>;
 }
@@ -39,35 +39,23 @@ export function basePlan(run: DefinedScenario): Pick<SocketPlan, 'url' | 'connec
   };
 }
 
-/**
- * Readings of memory per 1,000 connections: a gate on it needs this above 0, since a Trend with
- * no samples reads 0 and would pass (a target without /metrics, a ramp that never finished).
- */
-const memoryReadings = new Counter('target_memory_readings');
-
 /** options, setup, handleSummary and the two exec functions, for the scenario file to export. */
 export function wsScenario(run: DefinedScenario, plan: SocketPlan, figures: Figure[]) {
-  const k = run.knobs;
-  const probe = targetProbe({
-    url: k.PROBE_URL || `${run.baseUrl}/metrics`,
-    interval: k.PROBE_INTERVAL,
-    mappings: k.PROBE_METRICS,
-    seconds: (plan.rampMs + plan.holdMs) / 1000,
-    derived: {
+  const probe = targetProbe(
+    probeConfig(run, (plan.rampMs + plan.holdMs) / 1000, {
       // Growth over the first scrape (before the ramp), so the workers' own baseline is not
       // charged to the connections, as the WebSocket performance guide's "per 1,000 connections" means.
-      target_rss_per_1000_connections_bytes: (v) => {
-        if (
+      target_rss_per_1000_connections_bytes: {
+        from: (v) =>
           v.target_ws_open === undefined ||
           v.target_ws_open < PER_CONNECTION_FROM * plan.connections ||
           v.target_rss_growth_bytes === undefined
-        )
-          return undefined;
-        memoryReadings.add(1);
-        return (v.target_rss_growth_bytes / v.target_ws_open) * 1000;
+            ? undefined
+            : (v.target_rss_growth_bytes / v.target_ws_open) * 1000,
+        needs: `target_ws_open at ${PER_CONNECTION_FROM * 100} % of CONNECTIONS or more, and target_rss_bytes`,
       },
-    },
-  });
+    }),
+  );
   const hold: Scenario = {
     // One iteration per VU, each VU its share of the sockets; k6 splits the VUs over segments.
     executor: 'per-vu-iterations',
@@ -79,7 +67,7 @@ export function wsScenario(run: DefinedScenario, plan: SocketPlan, figures: Figu
     exec: 'holdSockets',
   };
   return {
-    options: run.options({ scenarios: { hold, probe: probe.scenario } }, { figures }),
+    options: run.options({ scenarios: { hold, probe: probe.scenario } }, { figures, probe }),
     setup: run.setup,
     handleSummary: run.handleSummary,
     holdSockets: () => holdSlot(plan),

@@ -79,11 +79,11 @@ test('thresholds.json is read at run time: an edit applies to the next run of th
   mkdirSync(join(root, 'dist'));
   copyFileSync(dist('echo'), join(root, 'dist', 'echo.js'));
   const thresholds = JSON.parse(readFileSync(join(repoRoot, 'thresholds.json'), 'utf8'));
-  thresholds.echo['http_req_duration'] = ['p(95)<0.001'];
+  thresholds.echo['http_req_duration{scenario:echo}'] = ['p(95)<0.001'];
   writeFileSync(join(root, 'thresholds.json'), JSON.stringify(thresholds));
   const r = await runK6(join(root, 'dist', 'echo.js'), { PROFILE: 'smoke', BASE_URL: target.url, STAGES: '2s:2' });
   assert.equal(r.code, 99, r.stderr);
-  assert.deepEqual(r.report!.failedThresholds, ['http_req_duration']);
+  assert.deepEqual(r.report!.failedThresholds, ['http_req_duration{scenario:echo}']);
 });
 
 test('k6 archive includes thresholds.json', () => {

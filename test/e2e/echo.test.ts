@@ -32,8 +32,8 @@ test('echo fails against the degraded target: exit 99 on the latency thresholds,
   const r = await runK6(dist('echo'), { PROFILE: 'smoke', BASE_URL: degraded.url });
   assert.equal(r.code, 99, r.stderr);
   assert.equal(r.report?.verdict, 'fail');
-  assert.ok(r.report!.failedThresholds.includes('http_req_duration'), String(r.report!.failedThresholds));
-  assert.match(r.stdout, /✗ http_req_duration\s+p\(95\)<50/);
+  assert.ok(r.report!.failedThresholds.includes('http_req_duration{scenario:echo}'), String(r.report!.failedThresholds));
+  assert.match(r.stdout, /✗ http_req_duration\{scenario:echo\}\s+p\(95\)<50/);
   assert.match(r.stdout, /FAILED: \d+ of \d+ thresholds crossed/);
   const junit = readdirSync(r.resultsDir).find((f) => f.endsWith('.xml'));
   assert.ok(junit, 'a JUnit file next to the JSON');
@@ -45,8 +45,8 @@ test('failures are counted by named mode: requests over the connection cap are r
   try {
     const r = await runK6(dist('echo'), { PROFILE: 'smoke', BASE_URL: capped.url, REQUEST_TIMEOUT: '80ms', STAGES: '3s:20' });
     assert.equal(r.code, 99, r.stderr);
-    assert.ok(r.report!.failedThresholds.includes('http_req_failed'));
-    assert.ok(r.report!.failedThresholds.includes('checks'), 'a failed request is an echo that did not come back');
+    assert.ok(r.report!.failedThresholds.includes('http_req_failed{scenario:echo}'));
+    assert.ok(r.report!.failedThresholds.includes('checks{scenario:echo}'), 'a failed request is an echo that did not come back');
     assert.ok(r.report!.failureModes.request_timeout! > 0, JSON.stringify(r.report!.failureModes));
     assert.ok(r.report!.failureModes.conn_reset! > 0, JSON.stringify(r.report!.failureModes));
     assert.match(r.stdout, /request_timeout\s+\d+/);
@@ -60,10 +60,33 @@ test('a target that stalls behind an accept backlog of 1 fails the connect-time 
   try {
     const r = await runK6(dist('echo'), { PROFILE: 'smoke', BASE_URL: stalling.url });
     assert.equal(r.code, 99, r.stdout + r.stderr);
-    assert.ok(r.report!.failedThresholds.includes('http_req_connecting'), String(r.report!.failedThresholds));
-    const connect = r.report!.thresholds.find((t) => t.metric === 'http_req_connecting')!.observed!;
+    assert.ok(r.report!.failedThresholds.includes('http_req_connecting{scenario:echo}'), String(r.report!.failedThresholds));
+    const connect = r.report!.thresholds.find((t) => t.metric === 'http_req_connecting{scenario:echo}')!.observed!;
     assert.ok(connect > 500, `connect p95 ${connect} ms: a dropped SYN is retried after 1 s`);
   } finally {
     await stalling.stop();
   }
+});
+
+test('a runner whose share of the load is nothing (the empty segment of a split run) fails as not measured (exit 99), not green on no samples', async () => {
+  // One VU over two segments: the second gets none. Its only request is setup()'s preflight.
+  const r = await runK6(dist('echo'), { PROFILE: 'smoke', BASE_URL: healthy.url, STAGES: '2s:1,1s:0' }, [
+    '--execution-segment',
+    '1/2:1',
+    '--execution-segment-sequence',
+    '0,1/2,1',
+  ]);
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  const gates = [
+    'checks{scenario:echo}',
+    'http_req_connecting{scenario:echo}',
+    'http_req_duration{scenario:echo}',
+    'http_req_failed{scenario:echo}',
+  ];
+  assert.deepEqual(r.report!.failedThresholds, gates);
+  assert.deepEqual(r.report!.notMeasured, gates);
+  assert.match(
+    r.stdout,
+    /http_req_duration\{scenario:echo\}\s+p\(95\)<50\s+not measured: no samples \(http_reqs\{scenario:echo\} counted none/,
+  );
 });

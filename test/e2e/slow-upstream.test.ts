@@ -38,7 +38,7 @@ test('naive: calls pile up past the limit and drag the canary down (exit 99 on i
   assert.ok(k6Values(r, 'target_inflight').max! > 200, 'about 20 users x 5 req/s x 2.5 s = 250 in flight');
 });
 
-test('a probe that cannot reach its endpoint says so once and the run goes on', async () => {
+test('a probe that cannot reach its endpoint says so once, the load runs, and its gates fail as not measured (exit 99), not green on nothing', async () => {
   const r = await against('protected', {
     ...HEADROOM,
     PROBE_URL: 'http://127.0.0.1:9/metrics',
@@ -46,9 +46,45 @@ test('a probe that cannot reach its endpoint says so once and the run goes on', 
     OUTAGE_MODE: 'none',
     USERS: '5',
   });
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 99, r.stdout + r.stderr);
   assert.equal(r.stderr.match(/floodgate probe: cannot read http:\/\/127\.0\.0\.1:9\/metrics/g)?.length, 1, r.stderr);
   assert.ok(r.report!.requests.count > 20, 'the load ran');
+  assert.deepEqual(r.report!.failedThresholds, ['target_inflight', 'target_rss_growth_bytes']);
+  assert.deepEqual(r.report!.notMeasured, ['target_inflight', 'target_rss_growth_bytes']);
+  assert.match(r.stdout, /target_inflight\s+max<120\s+not measured: http:\/\/127\.0\.0\.1:9\/metrics served no http_inflight_requests/);
+  // No outage, no outage gates: listed as not judged, not passed.
+  assert.deepEqual(
+    r.report!.notGated.map((g) => g.metric),
+    ['outage_failure_duration', 'target_breaker_state{phase:recovered}'],
+  );
+});
+
+test('a service that exports no breaker metric: the breaker gate fails as not measured (exit 99, not k6 refusing to start), and UNMEASURED accepts that (exit 0)', async () => {
+  const t = await startTarget('slow-upstream');
+  try {
+    const env = {
+      ...HEADROOM,
+      PROFILE: 'smoke',
+      BASE_URL: t.url,
+      PROBE_METRICS: 'target_inflight=http_inflight_requests,target_rss_bytes=process_resident_memory_bytes',
+      DURATION: '8s',
+      OUTAGE_AT: '1s',
+      OUTAGE_FOR: '1s',
+      RECOVERY: '1s',
+    };
+    const unmapped = await runK6(dist('slow-upstream'), env);
+    assert.equal(unmapped.code, 99, unmapped.stdout + unmapped.stderr);
+    assert.deepEqual(unmapped.report!.failedThresholds, ['target_breaker_state{phase:recovered}']);
+    assert.deepEqual(unmapped.report!.notMeasured, ['target_breaker_state{phase:recovered}']);
+    assert.match(unmapped.stderr, /PROBE_METRICS maps nothing to target_breaker_state .*-e UNMEASURED=target_breaker_state/);
+    assert.match(unmapped.stdout, /-e UNMEASURED=target_breaker_state/);
+    const accepted = await runK6(dist('slow-upstream'), { ...env, UNMEASURED: 'target_breaker_state' });
+    assert.equal(accepted.code, 0, accepted.stdout + accepted.stderr);
+    const breaker = accepted.report!.thresholds.find((g) => g.metric === 'target_breaker_state{phase:recovered}')!;
+    assert.equal(breaker.notMeasured, 'no samples, accepted with UNMEASURED');
+  } finally {
+    await t.stop();
+  }
 });
 
 // The outage's own gates stay out of the cases that do not need it.

@@ -67,7 +67,7 @@ test('ws-throughput: a schedule k6 cannot keep fails the generator gate (exit 99
   assert.ok(k6Values(r, 'ws_send_lag')['p(95)']! > 20);
 });
 
-test("ws-throughput: without readings of the target's memory (no /metrics) the run fails instead of passing the memory gate on nothing", async () => {
+test("ws-throughput: without readings of the target's memory (no /metrics) the memory gate fails as not measured (exit 99) instead of passing on nothing", async () => {
   const r = await against('ws-throughput', 'healthy', {
     ...HEADROOM,
     CONNECTIONS: '200',
@@ -78,7 +78,12 @@ test("ws-throughput: without readings of the target's memory (no /metrics) the r
     PROBE_URL: 'http://127.0.0.1:9/metrics',
   });
   assert.equal(r.code, 99, r.stdout + r.stderr);
-  assert.deepEqual(r.report!.failedThresholds, ['target_memory_readings']);
+  assert.deepEqual(r.report!.failedThresholds, ['target_rss_per_1000_connections_bytes']);
+  assert.deepEqual(r.report!.notMeasured, ['target_rss_per_1000_connections_bytes']);
+  assert.match(
+    r.stdout,
+    /target_rss_per_1000_connections_bytes\s+max<104857600\s+not measured: the probe derived no target_rss_per_1000_connections_bytes/,
+  );
 });
 
 test('ws-hold: a refused handshake is named (conn_refused) and fails the established gate', async () => {

@@ -7,17 +7,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureK6 } from '../../harness/k6-setup.mjs';
 import { k6Env } from '../../harness/k6-env.mjs';
+import type { Report } from '../../lib/summary.ts';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
-export interface SummaryReport {
-  verdict: 'pass' | 'fail';
-  failedThresholds: string[];
-  thresholds: { metric: string; expression: string; ok: boolean; observed: number | null }[];
-  failureModes: Record<string, number>;
-  requests: { count: number };
-  comparisons: { columns: string[]; rows: { label: string; values: (number | null)[] }[] }[];
-}
+/** The pack's JSON report (lib/summary.ts), as read back from the results directory. */
+export type SummaryReport = Report;
 
 export interface K6Result {
   code: number | null;

@@ -68,7 +68,7 @@ test('each entry names an end-to-end test that exists, expects exit 99 and menti
   assert.deepEqual(bad, []);
 });
 
-test('gates still without a red proof are few and say why (each one is work left)', () => {
+test('no gate is left without a red proof', () => {
   const pending = Object.entries(registry).flatMap(([s, gates]) =>
     s.startsWith('$')
       ? []
@@ -76,13 +76,7 @@ test('gates still without a red proof are few and say why (each one is work left
           .filter(([, p]) => p.pending !== undefined)
           .map(([g]) => `${s} -> ${g}`),
   );
-  // The "the load ran" count>0 gates: see their reason. Nothing else may be added here.
-  assert.deepEqual(pending.sort(), [
-    'burst -> iterations{scenario:burst}',
-    'db-pool -> iterations{scenario:overload}',
-    'echo -> iterations',
-    'keep-alive -> http_reqs{scenario:fresh}',
-    'keep-alive -> http_reqs{scenario:reuse}',
-    'slow-upstream -> iterations{scenario:pileup}',
-  ]);
+  // The last ones, the "the load ran" count>0 gates, went when a gate with no samples began to
+  // fail by itself (lib/samples.ts).
+  assert.deepEqual(pending, []);
 });

@@ -154,3 +154,56 @@ test('JUnit has one test case per threshold and a failure element for each cross
 test('file stamps sort and contain no colons', () => {
   assert.equal(fileStamp(new Date('2026-01-02T03:04:05.678Z')), '2026-01-02T03-04-05Z');
 });
+
+test('a gate whose samples are missing fails as not measured, with why; its companion rule is not listed', () => {
+  const r = evaluate(
+    {
+      state: { testRunDurationMs: 1000 },
+      metrics: {
+        'target_breaker_state{phase:recovered}': {
+          type: 'trend',
+          contains: 'default',
+          values: { max: 0, count: 0 },
+          thresholds: { 'max<1': { ok: true } },
+        },
+        'target_readings{metric:target_breaker_state,phase:recovered}': {
+          type: 'counter',
+          contains: 'default',
+          values: { count: 0, rate: 0 },
+          thresholds: { 'count>=1': { ok: false } },
+        },
+        target_inflight: { type: 'trend', contains: 'default', values: { max: 90, count: 20 }, thresholds: { 'max<120': { ok: true } } },
+        'target_readings{metric:target_inflight}': {
+          type: 'counter',
+          contains: 'default',
+          values: { count: 20, rate: 1 },
+          thresholds: { 'count>=1': { ok: true } },
+        },
+      },
+    },
+    {
+      ...ctx,
+      reportOnly: new Set(),
+      figures: [],
+      comparisons: [],
+      unmeasuredHints: { target_breaker_state: 'PROBE_METRICS maps nothing to target_breaker_state' },
+      notGated: [{ metric: 'outage_failure_duration', expression: 'p(95)<100', why: 'OUTAGE_MODE=none' }],
+    },
+  );
+  assert.equal(r.verdict, 'fail');
+  assert.deepEqual(r.failedThresholds, ['target_breaker_state{phase:recovered}']);
+  assert.deepEqual(r.notMeasured, ['target_breaker_state{phase:recovered}']);
+  assert.deepEqual(
+    r.thresholds.map((t) => t.metric),
+    ['target_breaker_state{phase:recovered}', 'target_inflight'],
+  );
+  const text = renderText(r, [], false);
+  assert.match(text, /✗ target_breaker_state\{phase:recovered\}\s+max<1\s+not measured: PROBE_METRICS maps nothing/);
+  assert.match(text, /-e UNMEASURED=target_breaker_state/);
+  assert.match(text, /Not gated in this run\n\s+- outage_failure_duration\s+p\(95\)<100\s+OUTAGE_MODE=none/);
+  assert.match(text, /FAILED: 1 of 2 thresholds crossed \(1 not measured\)/);
+  const xml = renderJUnit(r);
+  assert.match(xml, /type="not-measured"/);
+  assert.match(xml, /<skipped message="OUTAGE_MODE=none"\/>/);
+  assert.match(xml, /tests="3" failures="1" skipped="1"/);
+});
