@@ -11,6 +11,8 @@ export const REFERENCE_TARGETS = {
   'slow-upstream': { port: 8083, healthPath: '/healthz' },
   'db-pool': { port: 8084, healthPath: '/healthz' },
   ws: { port: 8085, healthPath: '/healthz' },
+  // slow-upstream in Go (targets/slow-upstream-go/): the same scenario, a real goroutine pileup.
+  'slow-upstream-go': { port: 8086, healthPath: '/healthz' },
 } as const;
 
 export type TargetName = keyof typeof REFERENCE_TARGETS;

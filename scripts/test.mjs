@@ -8,6 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureDeps } from '../harness/ensure-deps.mjs';
 import { ensureK6 } from '../harness/k6-setup.mjs';
+import { ensureGoTarget } from '../harness/go-target.mjs';
 import { buildAll } from '../harness/build-step.mjs';
 import { repoRoot } from '../harness/paths.mjs';
 
@@ -31,6 +32,8 @@ const testFiles = (dir) =>
 process.stdout.write('== setup: npm packages, k6, build\n');
 ensureDeps();
 const k6 = ensureK6();
+// Built here, once, so no test waits on a first build while its target is timed to start.
+ensureGoTarget('slow-upstream-go');
 process.stdout.write(`k6: ${k6}\n`);
 buildAll();
 

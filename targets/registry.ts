@@ -4,7 +4,15 @@ import { burst } from './burst.ts';
 import { dbPool } from './db-pool.ts';
 import { echo } from './echo.ts';
 import { slowUpstream } from './slow-upstream.ts';
+import { slowUpstreamGo } from './slow-upstream-go.ts';
 import type { TargetModule } from './target.ts';
 import { ws } from './ws.ts';
 
-export const TARGETS: Record<TargetName, TargetModule> = { echo, burst, 'slow-upstream': slowUpstream, 'db-pool': dbPool, ws };
+export const TARGETS: Record<TargetName, TargetModule> = {
+  echo,
+  burst,
+  'slow-upstream': slowUpstream,
+  'slow-upstream-go': slowUpstreamGo,
+  'db-pool': dbPool,
+  ws,
+};

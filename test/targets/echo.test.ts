@@ -112,7 +112,10 @@ test("--help lists each target's faults like its modes", () => {
 test('--instances with no target named refuses, since the selection (every target) includes ws, and says what to name', () => {
   const r = cli('--instances', '2');
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /--instances does not apply to ws: .* e\.g\. npm run targets -- echo burst slow-upstream db-pool --instances 2/);
+  assert.match(
+    r.stderr,
+    /--instances does not apply to ws: .* e\.g\. npm run targets -- echo burst slow-upstream db-pool slow-upstream-go --instances 2/,
+  );
   assert.equal(cli('ws', '--instances', '2').status, 2);
 });
 

@@ -1,0 +1,49 @@
+// @ts-check
+// Builds a Go reference target (targets/<name>/, a Go module with its dependencies pinned in
+// go.sum) into the cache, keyed by a hash of its sources: an edit rebuilds, a repeat run does
+// not. Used by the targets CLI when such a target starts, and by npm test before the tests.
+import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { cacheDir, repoRoot } from './paths.mjs';
+
+/** @param {string} dir */
+function sourceHash(dir) {
+  const hash = createHash('sha256');
+  for (const f of readdirSync(dir)
+    .filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go'))
+    .sort()) {
+    hash
+      .update(f)
+      .update('\0')
+      .update(readFileSync(join(dir, f)))
+      .update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The path of the built binary of targets/<name>/, building it first if the cache has none
+ * for these sources.
+ * @param {string} name
+ * @returns {string}
+ */
+export function ensureGoTarget(name) {
+  const dir = join(repoRoot, 'targets', name);
+  const binDir = join(cacheDir, 'targets', name, sourceHash(dir));
+  const bin = join(binDir, name);
+  if (existsSync(bin)) return bin;
+  if (spawnSync('go', ['version'], { stdio: 'ignore' }).status !== 0) {
+    const goLine = /^go (\S+)/m.exec(readFileSync(join(dir, 'go.mod'), 'utf8'))?.[1];
+    throw new Error(`${name} is a Go service: building it needs Go ${goLine ?? ''}+ (https://go.dev/dl/), which is not on PATH`);
+  }
+  mkdirSync(binDir, { recursive: true });
+  process.stderr.write(`floodgate: building ${name} from targets/${name} into ${binDir} (first time only)\n`);
+  // -mod=readonly: go.sum is the pin; a build never edits the module files.
+  const tmp = `${bin}.${process.pid}.tmp`;
+  const r = spawnSync('go', ['build', '-mod=readonly', '-trimpath', '-o', tmp, '.'], { cwd: dir, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`could not build ${name} with Go (see the go output above)`);
+  renameSync(tmp, bin); // a concurrent run never sees half a binary
+  return bin;
+}

@@ -1,0 +1,43 @@
+// The slow-upstream scenario against the Go reference target (net/http, client_golang,
+// gobreaker, x/sync/semaphore), built pinned from targets/slow-upstream-go: a user's kind of Go
+// service, read through PROBE_METRICS as the docs say to map one. Protected passes; naive
+// fails on calls in flight alone: no cost model, the goroutines really pile up.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTarget } from '../../harness/target-process.ts';
+import { dist, HEADROOM, runK6, type K6Result } from '../helpers/k6.ts';
+
+// The docs' mapping for a Go service (docs/slow-upstream.md, "Pointing it at your own service").
+const GO_METRICS =
+  'target_inflight=slow_calls_in_flight,target_rss_bytes=process_resident_memory_bytes,' +
+  'target_goroutines=go_goroutines,target_breaker_state=circuit_breaker_state';
+
+async function against(mode: string, env: Record<string, string> = {}): Promise<K6Result> {
+  const t = await startTarget('slow-upstream-go', ['--mode', mode]);
+  try {
+    return await runK6(dist('slow-upstream'), { PROFILE: 'smoke', BASE_URL: t.url, PROBE_METRICS: GO_METRICS, ...env });
+  } finally {
+    await t.stop();
+  }
+}
+
+const max = (r: K6Result, metric: string) =>
+  (r.report as unknown as { k6: Record<string, { values: { max?: number } }> }).k6[metric]!.values.max!;
+
+test('Go, protected: calls in flight held at the global limit, breaker open in the outage and closed after (exit 0); goroutines are not calls', async () => {
+  const r = await against('protected', HEADROOM);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, []);
+  assert.ok(max(r, 'target_inflight') >= 90 && max(r, 'target_inflight') <= 100, `calls in flight ${max(r, 'target_inflight')}`);
+  assert.equal(max(r, 'target_breaker_state'), 2, 'the circuit opened during the outage');
+  // Mapped to target_inflight, goroutines would fail this correctly limited service.
+  assert.ok(max(r, 'target_goroutines') > 120, `goroutines ${max(r, 'target_goroutines')}`);
+  assert.match(r.stdout, /goroutines, max\s+\d+/);
+});
+
+test('Go, naive: a goroutine per slow call piles up past the limit, and only the in-flight gate fails (exit 99)', async () => {
+  const r = await against('naive', { OUTAGE_MODE: 'none', DURATION: '8s' });
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, ['target_inflight']);
+  assert.ok(max(r, 'target_inflight') > 200, `about 20 users x 5 req/s x 2.5 s = 250 in flight, saw ${max(r, 'target_inflight')}`);
+});
