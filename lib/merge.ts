@@ -5,6 +5,7 @@
 // A threshold fails if any part that sampled the metric failed it, or if the merged number
 // crosses it where that number is exact (for a percentile, the bound only informs). Pure: unit-tested in Node.
 import { parseExpression } from './thresholds.ts';
+import { SAMPLE_RULE } from './samples.ts';
 import type { SummaryData, SummaryMetric } from './summary.ts';
 
 export interface PartSummary {
@@ -102,7 +103,9 @@ export function mergeSummaries(parts: PartSummary[]): Merged {
     for (const expression of rules) {
       // A part that got no samples of a Rate or Trend (fewer VUs than parts, say) was judged on
       // zeros by k6: its verdict on that metric says nothing.
-      const partsOk = present.filter(sampled).every((m) => m.thresholds?.[expression]?.ok !== false);
+      // A companion's "at least one sample" (lib/samples.ts) asks it of the whole test: a part
+      // without the probe, or without a share of the load, has none and that is fine.
+      const partsOk = expression === SAMPLE_RULE || present.filter(sampled).every((m) => m.thresholds?.[expression]?.ok !== false);
       const parsed = parseExpression(expression);
       const exact = parsed !== undefined && (merged.type !== 'trend' || EXACT_TREND_STATS.has(parsed.stat)) && merged.type !== 'gauge';
       const value = parsed ? merged.values[parsed.stat] : undefined;

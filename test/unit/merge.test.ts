@@ -78,3 +78,18 @@ test('a part that broke (not 0 or 99) makes the merged exit code its own', () =>
   assert.deepEqual(m.brokenParts, [1]);
   assert.equal(m.code, 108);
 });
+
+test("a gate's samples are asked of the whole test: a part without the probe does not fail them, no part with any does", () => {
+  const key = 'target_readings{metric:target_rss_per_1000_connections_bytes}';
+  const some = mergeSummaries([
+    part({ [key]: counter(12, 1, { 'count>=1': true }) }),
+    part({ [key]: counter(0, 0, { 'count>=1': false }) }, 99),
+  ]);
+  assert.deepEqual(some.thresholds, [{ metric: key, expression: 'count>=1', ok: true, basis: 'exact' }]);
+  assert.equal(some.code, 0);
+  const none = mergeSummaries([
+    part({ [key]: counter(0, 0, { 'count>=1': false }) }, 99),
+    part({ [key]: counter(0, 0, { 'count>=1': false }) }, 99),
+  ]);
+  assert.equal(none.code, 99);
+});
