@@ -42,7 +42,7 @@ test('protected: 500 req/s pass with no false 429s, and the over-limit user is h
 });
 
 test('naive: the over-limit user is never cut off, exit 99 on the over-limit gate', async () => {
-  const r = await burstAgainst(['--mode', 'naive']);
+  const r = await burstAgainst(['--mode', 'naive'], HEADROOM);
   assert.equal(r.code, 99);
   assert.deepEqual(r.report!.failedThresholds, ['over_limit_admitted_per_limit']);
   assert.ok(observed(r, 'over_limit_admitted_per_limit') > 3.5, 'about 20/5 = 4x the limit');
@@ -53,7 +53,7 @@ test('naive: the over-limit user is never cut off, exit 99 on the over-limit gat
 const DRIFT_LOAD = { USERS: '50' };
 
 test('drift: two instances with in-memory limiters behind round robin let the user through at about twice the limit (exit 99)', async () => {
-  const r = await burstAgainst(['--instances', '2'], DRIFT_LOAD);
+  const r = await burstAgainst(['--instances', '2'], { ...HEADROOM, ...DRIFT_LOAD });
   assert.equal(r.code, 99);
   assert.deepEqual(r.report!.failedThresholds, ['over_limit_admitted_per_limit']);
   const admitted = observed(r, 'over_limit_admitted_per_limit');
