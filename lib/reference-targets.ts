@@ -13,6 +13,8 @@ export const REFERENCE_TARGETS = {
   ws: { port: 8085, healthPath: '/healthz' },
   // slow-upstream in Go (targets/slow-upstream-go/): the same scenario, a real goroutine pileup.
   'slow-upstream-go': { port: 8086, healthPath: '/healthz' },
+  // The single-container 1,000-client study's service with a ceiling: its endpoints are /api/health and /api/data.
+  capacity: { port: 8087, healthPath: '/api/health' },
 } as const;
 
 export type TargetName = keyof typeof REFERENCE_TARGETS;

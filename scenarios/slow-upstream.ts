@@ -15,11 +15,15 @@ import http from 'k6/http';
 const run = defineScenario(SLOW_UPSTREAM);
 const k = run.knobs;
 const seconds = durationSeconds(k.DURATION)!;
-const timeline: Timeline = {
-  outageAtSeconds: k.OUTAGE_MODE === 'none' ? Infinity : durationSeconds(k.OUTAGE_AT)!,
-  outageForSeconds: durationSeconds(k.OUTAGE_FOR)!,
-  recoverySeconds: durationSeconds(k.RECOVERY)!,
-};
+const outageAt = k.OUTAGE_MODE === 'none' ? Infinity : durationSeconds(k.OUTAGE_AT)!;
+const outageEnd = outageAt + durationSeconds(k.OUTAGE_FOR)!;
+const timeline: Timeline = [
+  { name: 'steady', until: outageAt },
+  { name: 'outage', until: outageEnd },
+  // How long after the outage the target is given to be healthy again.
+  { name: 'recovering', until: outageEnd + durationSeconds(k.RECOVERY)! },
+  { name: 'recovered', until: Infinity },
+];
 const probe = targetProbe(probeConfig(run, seconds));
 
 const pileupRate = k.USERS * k.RATE;
@@ -56,7 +60,7 @@ export const options = run.options(
               vus: 1,
               iterations: 1,
               startTime: k.OUTAGE_AT,
-              maxDuration: `${timeline.outageForSeconds + 30}s`,
+              maxDuration: `${durationSeconds(k.OUTAGE_FOR)! + 30}s`,
               exec: 'outage',
             },
           }),
@@ -100,7 +104,7 @@ export function canary(): void {
 export function outage(): void {
   const url = `${run.baseUrl}${k.OUTAGE_SWITCH}`;
   if (!switchOutage(url, k.OUTAGE_MODE)) return;
-  sleep(timeline.outageForSeconds);
+  sleep(durationSeconds(k.OUTAGE_FOR)!);
   switchOutage(url, 'none');
 }
 

@@ -1,6 +1,7 @@
 // Every reference target by name: what `npm run targets -- <name>` can start.
 import type { TargetName } from '../lib/reference-targets.ts';
 import { burst } from './burst.ts';
+import { capacity } from './capacity.ts';
 import { dbPool } from './db-pool.ts';
 import { echo } from './echo.ts';
 import { slowUpstream } from './slow-upstream.ts';
@@ -15,4 +16,5 @@ export const TARGETS: Record<TargetName, TargetModule> = {
   'slow-upstream-go': slowUpstreamGo,
   'db-pool': dbPool,
   ws,
+  capacity,
 };

@@ -4,11 +4,12 @@ import { BURST } from './burst.ts';
 import { DB_POOL } from './db-pool.ts';
 import { ECHO } from './echo.ts';
 import { KEEP_ALIVE } from './keep-alive.ts';
+import { RECOVERY } from './recovery.ts';
 import type { ScenarioDecl } from './knob.ts';
 import { SLOW_UPSTREAM } from './slow-upstream.ts';
 import { WS_HOLD } from './ws-hold.ts';
 import { WS_THROUGHPUT } from './ws-throughput.ts';
 
 export const SCENARIOS: Record<string, ScenarioDecl> = Object.fromEntries(
-  [ECHO, KEEP_ALIVE, BURST, SLOW_UPSTREAM, DB_POOL, WS_HOLD, WS_THROUGHPUT].map((s) => [s.name, s]),
+  [ECHO, KEEP_ALIVE, BURST, SLOW_UPSTREAM, DB_POOL, WS_HOLD, WS_THROUGHPUT, RECOVERY].map((s) => [s.name, s]),
 );

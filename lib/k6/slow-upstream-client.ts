@@ -5,7 +5,6 @@ import http from 'k6/http';
 import { Trend } from 'k6/metrics';
 import { PREFIX } from '../fail.ts';
 import { trackFailure } from './metrics.ts';
-import type { Phase } from './phases.ts';
 
 /** Time to answer 429 or 503: a limit or an open circuit saying no. */
 export const rejectionDuration = new Trend('rejection_duration', true);
@@ -13,7 +12,7 @@ export const rejectionDuration = new Trend('rejection_duration', true);
 /** Time to answer a failed slow call while the upstream is down. */
 export const outageFailureDuration = new Trend('outage_failure_duration', true);
 
-export function slowCall(url: string, userHeader: string, user: string, timeout: string, phase: Phase): void {
+export function slowCall(url: string, userHeader: string, user: string, timeout: string, phase: string): void {
   const started = Date.now();
   const res = http.get(url, { headers: { [userHeader]: user }, timeout });
   trackFailure(res);

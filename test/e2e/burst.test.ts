@@ -11,7 +11,7 @@ import { ensureK6 } from '../../harness/k6-setup.mjs';
 import { k6Env } from '../../harness/k6-env.mjs';
 import { startRedis, type Service } from '../../harness/services.ts';
 import { startTarget } from '../../harness/target-process.ts';
-import { dist, HEADROOM, repoRoot, runK6, type K6Result } from '../helpers/k6.ts';
+import { dist, HEADROOM, repoRoot, smokeAgainst, type K6Result } from '../helpers/k6.ts';
 
 let redis: Service;
 before(async () => {
@@ -21,14 +21,7 @@ after(async () => {
   await redis.stop();
 });
 
-async function burstAgainst(targetArgs: string[], env: Record<string, string> = {}): Promise<K6Result> {
-  const t = await startTarget('burst', targetArgs);
-  try {
-    return await runK6(dist('burst'), { PROFILE: 'smoke', BASE_URL: t.url, ...env });
-  } finally {
-    await t.stop();
-  }
-}
+const burstAgainst = (targetArgs: string[], env: Record<string, string> = {}) => smokeAgainst('burst', 'burst', targetArgs, env);
 
 const observed = (r: K6Result, metric: string) => r.report!.thresholds.find((t) => t.metric === metric)!.observed!;
 

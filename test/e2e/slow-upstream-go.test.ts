@@ -4,22 +4,15 @@
 // fails on calls in flight alone: no cost model, the goroutines really pile up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTarget } from '../../harness/target-process.ts';
-import { dist, HEADROOM, runK6, type K6Result } from '../helpers/k6.ts';
+import { HEADROOM, smokeAgainst, type K6Result } from '../helpers/k6.ts';
 
 // The docs' mapping for a Go service (docs/slow-upstream.md, "Pointing it at your own service").
 const GO_METRICS =
   'target_inflight=slow_calls_in_flight,target_rss_bytes=process_resident_memory_bytes,' +
   'target_goroutines=go_goroutines,target_breaker_state=circuit_breaker_state';
 
-async function against(mode: string, env: Record<string, string> = {}): Promise<K6Result> {
-  const t = await startTarget('slow-upstream-go', ['--mode', mode]);
-  try {
-    return await runK6(dist('slow-upstream'), { PROFILE: 'smoke', BASE_URL: t.url, PROBE_METRICS: GO_METRICS, ...env });
-  } finally {
-    await t.stop();
-  }
-}
+const against = (mode: string, env: Record<string, string> = {}) =>
+  smokeAgainst('slow-upstream', 'slow-upstream-go', ['--mode', mode], { PROBE_METRICS: GO_METRICS, ...env });
 
 const max = (r: K6Result, metric: string) =>
   (r.report as unknown as { k6: Record<string, { values: { max?: number } }> }).k6[metric]!.values.max!;

@@ -4,16 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTarget } from '../../harness/target-process.ts';
-import { dist, HEADROOM, runK6, type K6Result } from '../helpers/k6.ts';
+import { dist, HEADROOM, runK6, smokeAgainst, type K6Result } from '../helpers/k6.ts';
 
-async function against(mode: string, env: Record<string, string> = {}, targetArgs: string[] = []): Promise<K6Result> {
-  const t = await startTarget('slow-upstream', ['--mode', mode, ...targetArgs]);
-  try {
-    return await runK6(dist('slow-upstream'), { PROFILE: 'smoke', BASE_URL: t.url, ...env });
-  } finally {
-    await t.stop();
-  }
-}
+const against = (mode: string, env: Record<string, string> = {}, targetArgs: string[] = []) =>
+  smokeAgainst('slow-upstream', 'slow-upstream', ['--mode', mode, ...targetArgs], env);
 
 type Values = Record<string, number>;
 const k6Values = (r: K6Result, metric: string) => (r.report as unknown as { k6: Record<string, { values: Values }> }).k6[metric]!.values;

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureK6 } from '../../harness/k6-setup.mjs';
 import { k6Env } from '../../harness/k6-env.mjs';
 import type { Report } from '../../lib/summary.ts';
+import { startTarget } from '../../harness/target-process.ts';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -41,6 +42,21 @@ export async function runK6(script: string, env: Record<string, string>, extraAr
 }
 
 export const dist = (scenario: string) => join(repoRoot, 'dist', `${scenario}.js`);
+
+/** A smoke run of `scenario` against a fresh reference `target` started with `targetArgs`, stopped after. */
+export async function smokeAgainst(
+  scenario: string,
+  target: string,
+  targetArgs: string[],
+  env: Record<string, string> = {},
+): Promise<K6Result> {
+  const t = await startTarget(target, targetArgs);
+  try {
+    return await runK6(dist(scenario), { PROFILE: 'smoke', BASE_URL: t.url, ...env });
+  } finally {
+    await t.stop();
+  }
+}
 
 export type Sections = Record<string, Record<string, unknown>>;
 

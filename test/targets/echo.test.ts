@@ -114,7 +114,7 @@ test('--instances with no target named refuses, since the selection (every targe
   assert.equal(r.status, 2);
   assert.match(
     r.stderr,
-    /--instances does not apply to ws: .* e\.g\. npm run targets -- echo burst slow-upstream db-pool slow-upstream-go --instances 2/,
+    /--instances does not apply to ws: .* e\.g\. npm run targets -- echo burst slow-upstream db-pool slow-upstream-go capacity --instances 2/,
   );
   assert.equal(cli('ws', '--instances', '2').status, 2);
 });

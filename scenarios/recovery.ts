@@ -1,0 +1,136 @@
+// Recovery (the single-container 1,000-client study): normal load, a blast at twice the top
+// stage, the blast winding down, then one check a second until a one-second window is healthy
+// (p99 and errors under the study's bounds). recovery_seconds counts from the start of the
+// wind-down, as the study does.
+import http from 'k6/http';
+import { setTimeout } from 'k6/timers';
+import { sleep } from 'k6';
+import exec from 'k6/execution';
+import { Trend } from 'k6/metrics';
+import { defineScenario } from '../lib/k6/scenario.ts';
+import { RECOVERY } from '../lib/catalog/recovery.ts';
+import { durationSeconds } from '../lib/options.ts';
+import { tagPhase, type Timeline } from '../lib/k6/phases.ts';
+import { trackFailure } from '../lib/k6/metrics.ts';
+import { windowHealthy } from '../lib/recovery-window.ts';
+
+const run = defineScenario(RECOVERY);
+const k = run.knobs;
+const normalFor = durationSeconds(k.NORMAL_FOR)!;
+const blastFor = durationSeconds(k.BLAST_FOR)!;
+const reduceFor = durationSeconds(k.REDUCE_FOR)!;
+const observeFor = durationSeconds(k.OBSERVE_FOR)!;
+const blastEnd = normalFor + blastFor;
+const total = blastEnd + reduceFor + observeFor;
+const timeline: Timeline = [
+  { name: 'before', until: normalFor },
+  { name: 'blast', until: blastEnd },
+  { name: 'reduce', until: blastEnd + reduceFor },
+  { name: 'after', until: Infinity },
+];
+
+/** Seconds from the start of the wind-down to the end of the first healthy window; past the observation when never. */
+const recoverySeconds = new Trend('recovery_seconds');
+/** The check's GET HEALTH_PATH, once a second all along: did health stay answered in the blast? */
+const healthDuration = new Trend('health_duration', true);
+
+const timeoutSeconds = durationSeconds(k.REQUEST_TIMEOUT)!;
+export const options = run.options(
+  {
+    scenarios: {
+      normal: { executor: 'constant-vus', vus: k.CLIENTS, duration: `${total}s`, exec: 'client', gracefulStop: k.REQUEST_TIMEOUT },
+      blast: {
+        executor: 'ramping-arrival-rate',
+        startTime: k.NORMAL_FOR,
+        startRate: k.BLAST_RATE,
+        timeUnit: '1s',
+        stages: [
+          { duration: k.BLAST_FOR, target: k.BLAST_RATE },
+          { duration: k.REDUCE_FOR, target: 0 },
+        ],
+        // Enough VUs for every request of the blast to wait its whole timeout: the open model's
+        // promise is that arrivals do not wait for answers.
+        preAllocatedVUs: Math.ceil(k.BLAST_RATE * 0.2) + 10,
+        maxVUs: Math.ceil(k.BLAST_RATE * timeoutSeconds) + 20,
+        gracefulStop: k.REQUEST_TIMEOUT,
+        exec: 'blaster',
+      },
+      check: { executor: 'constant-vus', vus: 1, duration: `${total}s`, exec: 'check', gracefulStop: k.REQUEST_TIMEOUT },
+    },
+  },
+  {
+    comparisons: [
+      {
+        title: 'By phase (normal clients and blast together; health: the check)',
+        tag: 'phase',
+        columns: { before: normalFor, blast: blastFor, after: observeFor },
+        rows: [
+          { label: 'requests/s', metric: 'http_reqs', stat: 'count', perSecond: true },
+          { label: 'p99', metric: 'http_req_duration', stat: 'p(99)' },
+          { label: 'errors', metric: 'http_req_failed', stat: 'rate' },
+          { label: 'health p99', metric: 'health_duration', stat: 'p(99)' },
+        ],
+      },
+    ],
+    figures: [{ label: 'recovered after (s)', metric: 'recovery_seconds', stat: 'max' }],
+  },
+);
+
+export const setup = run.setup;
+export const handleSummary = run.handleSummary;
+
+const dataUrl = `${run.baseUrl}${k.DATA_PATH}`;
+const params = { timeout: k.REQUEST_TIMEOUT, tags: { name: k.DATA_PATH } };
+
+export function client(): void {
+  // Clients spread over the think time, not all at once each second: a synchronised herd would
+  // queue behind itself and measure the herd.
+  if (exec.vu.iterationInScenario === 0 && k.THINK_TIME > 0) sleep(((exec.vu.idInTest % k.CLIENTS) / k.CLIENTS) * k.THINK_TIME);
+  tagPhase(timeline);
+  trackFailure(http.get(dataUrl, params));
+  if (k.THINK_TIME > 0) sleep(k.THINK_TIME);
+}
+
+export function blaster(): void {
+  tagPhase(timeline);
+  trackFailure(http.get(dataUrl, params));
+}
+
+const healthy = { p99Ms: durationSeconds(k.HEALTHY_LATENCY)! * 1000, maxErrorRate: k.HEALTHY_ERROR_RATE };
+let recorded = false; // the check is one VU: its module state is the whole check
+
+/** A promise that resolves after `ms`: the check waits without blocking its own requests. */
+const after = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/**
+ * One window: CHECK_REQUESTS to DATA_PATH spread evenly over the second (all at once would
+ * queue behind each other and measure the check, not the service) and one to HEALTH_PATH.
+ */
+export async function check(): Promise<void> {
+  const started = Date.now();
+  const phase = tagPhase(timeline);
+  const spacing = 1000 / k.CHECK_REQUESTS;
+  const healthAnswer = http.asyncRequest('GET', `${run.baseUrl}${run.healthPath}`, null, {
+    timeout: k.REQUEST_TIMEOUT,
+    tags: { name: 'health' },
+  });
+  const answers = await Promise.all(
+    Array.from({ length: k.CHECK_REQUESTS }, (_, i) => after(i * spacing).then(() => http.asyncRequest('GET', dataUrl, null, params))),
+  );
+  const health = await healthAnswer;
+  healthDuration.add(health.status === 0 ? timeoutSeconds * 1000 : health.timings.duration);
+  for (const res of answers) trackFailure(res);
+  const elapsed = exec.instance.currentTestRunDuration / 1000;
+  if (!recorded && (phase === 'reduce' || phase === 'after')) {
+    const window = answers.map((res) => ({ ms: res.timings.duration, failed: res.status === 0 || res.status >= 400 }));
+    if (windowHealthy(window, healthy)) {
+      recoverySeconds.add(elapsed - blastEnd);
+      recorded = true;
+    } else if (elapsed >= total - 1 - timeoutSeconds) {
+      // The last window that can finish in the run: not recovered within it.
+      recoverySeconds.add(reduceFor + observeFor);
+      recorded = true;
+    }
+  }
+  await after(1000 - (Date.now() - started));
+}
