@@ -8,6 +8,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'no
 import { join } from 'node:path';
 import { cacheDir, repoRoot } from './paths.mjs';
 
+/** Whether a Go toolchain is on PATH (k6 and the Go targets are built with it). */
+export function hasGo() {
+  return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+}
+
 /** @param {string} dir */
 function sourceHash(dir) {
   const hash = createHash('sha256');
@@ -34,7 +39,7 @@ export function ensureGoTarget(name) {
   const binDir = join(cacheDir, 'targets', name, sourceHash(dir));
   const bin = join(binDir, name);
   if (existsSync(bin)) return bin;
-  if (spawnSync('go', ['version'], { stdio: 'ignore' }).status !== 0) {
+  if (!hasGo()) {
     const goLine = /^go (\S+)/m.exec(readFileSync(join(dir, 'go.mod'), 'utf8'))?.[1];
     throw new Error(`${name} is a Go service: building it needs Go ${goLine ?? ''}+ (https://go.dev/dl/), which is not on PATH`);
   }

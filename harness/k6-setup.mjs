@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from './paths.mjs';
+import { hasGo } from './go-target.mjs';
 
 export const K6_VERSION = 'v2.2.0';
 // k6 v2 moved its module path to /v2; `go install go.k6.io/k6@v2...` would not resolve.
@@ -26,10 +27,6 @@ const isPinned = (line) => line !== null && new RegExp(`^k6 ${K6_VERSION.replace
 
 /** @param {string} msg */
 const say = (msg) => process.stderr.write(`floodgate: ${msg}\n`);
-
-function hasGo() {
-  return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
-}
 
 /** @param {string[]} args @param {Record<string, string>} env @param {string} cwd */
 function go(args, env, cwd) {

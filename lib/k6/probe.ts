@@ -62,11 +62,17 @@ const selectorText = (s: Selector) =>
 
 const growthName = (k6Name: string) => k6Name.replace(/_rss_bytes$/, '_rss_growth_bytes');
 
+/** What the probe tells defineScenario's options(): why each gated metric may go unsampled, and which are not mapped. */
+export interface ProbeReport {
+  hints: Record<string, string>;
+  unmapped: string[];
+}
+
 /**
  * Why each target_* metric the gates read could end up with no samples, for the summary:
  * not mapped at all, or mapped to a series the endpoint did not serve.
  */
-export function probeHints(c: ProbeConfig): { hints: Record<string, string>; unmapped: string[] } {
+export function probeHints(c: ProbeConfig): ProbeReport {
   const hints: Record<string, string> = {};
   const unmapped: string[] = [];
   const mapped = new Map(c.mappings.map((m) => [m.k6Name, m.selector]));

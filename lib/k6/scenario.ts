@@ -22,6 +22,7 @@ import {
 } from '../summary.ts';
 import { expressionOf, parseThresholds, parseExpression, type Thresholds } from '../thresholds.ts';
 import { measurableMetrics, requireSamples, splitKey } from '../samples.ts';
+import type { ProbeReport } from './probe.ts';
 
 // k6 resolves it against the script it runs, dist/<name>.js or scenarios/<name>.ts from source
 // (checked with `k6 inspect` on both): either is one level below the root. open() makes k6
@@ -101,7 +102,7 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
         comparisons?: Comparison[];
         figures?: Figure[];
         /** The target probe: why each target_* metric may go unsampled, and which PROBE_METRICS lacks. */
-        probe?: { hints: Record<string, string>; unmapped: string[] };
+        probe?: ProbeReport;
         /** Gates this run cannot judge (e.g. no outage, so no recovery): left out and listed in the summary. */
         skip?: { gates: (key: string) => boolean; why: string };
       } = {},

@@ -5,7 +5,7 @@
 import type { Options, Scenario } from 'k6/options';
 import { durationSeconds, type KnobValues } from '../options.ts';
 import type { WS_KNOBS } from '../catalog/common.ts';
-import { probeConfig, targetProbe } from './probe.ts';
+import { probeConfig, targetProbe, type ProbeReport } from './probe.ts';
 import type { Figure, SummaryData } from '../summary.ts';
 import { holdSlot, type SocketPlan } from './ws-sockets.ts';
 
@@ -21,7 +21,7 @@ interface DefinedScenario {
   baseUrl: string;
   knobs: WsKnobValues;
   gatedMetrics: readonly string[];
-  options(own: Options, extra: { figures?: Figure[]; probe?: { hints: Record<string, string>; unmapped: string[] } }): Options;
+  options(own: Options, extra: { figures?: Figure[]; probe?: ProbeReport }): Options;
   setup(): void;
   handleSummary(data: SummaryData): Record<string, string>;
 }
