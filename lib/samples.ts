@@ -32,6 +32,35 @@ export function splitKey(key: string): { metric: string; tags: string } {
   return brace < 0 ? { metric: key, tags: '' } : { metric: key.slice(0, brace), tags: key.slice(brace + 1, -1).trim() };
 }
 
+/** A sub-metric key with one more tag: ("http_reqs{scenario:load}", "stage", "100") -> "http_reqs{scenario:load,stage:100}". */
+export function withTag(key: string, tag: string, value: string): string {
+  const { metric, tags } = splitKey(key);
+  return `${metric}{${tags === '' ? '' : `${tags},`}${tag}:${value}}`;
+}
+
+/**
+ * Each gate whose filter holds `placeholder` (e.g. "capacity:required") judged on each of
+ * `into` in its place ("stage:100", "stage:250"...): one gate per stage, so one unhealthy stage
+ * fails on its own. With `into` empty such gates drop out (the caller lists them as not gated).
+ */
+export function expandPlaceholder(thresholds: Thresholds, placeholder: string, into: readonly string[]): Thresholds {
+  const out: Thresholds = {};
+  for (const [key, rules] of Object.entries(thresholds)) {
+    const { metric, tags } = splitKey(key);
+    const parts = tags.split(',').map((t) => t.trim());
+    if (!parts.includes(placeholder)) {
+      out[key] = [...(out[key] ?? []), ...rules];
+      continue;
+    }
+    const rest = parts.filter((t) => t !== placeholder);
+    for (const filter of into) {
+      const expanded = `${metric}{${[...rest, filter].join(',')}}`;
+      out[expanded] = [...(out[expanded] ?? []), ...rules];
+    }
+  }
+  return out;
+}
+
 /**
  * The Counter (with the gate's own tag filter) that counts the samples of the gate `key`, or
  * undefined where the pack knows none: a Counter gate (no events is a reading), or a metric of

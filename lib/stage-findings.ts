@@ -5,13 +5,38 @@
 // between consecutive stages, averaged; above 1.5 it is super-linear). Pure: unit-tested in Node.
 import { durationSeconds, type Stage } from './options.ts';
 
-/** Each stage's tag value: its target load, made unique where two stages share one ("100", "100#2"). */
+/** Each stage's tag value: its target load, made unique where two stages share one ("100", "100_2"). */
 export function stageLabels(stages: readonly Stage[]): string[] {
   const seen = new Map<string, number>();
   return stages.map((s) => {
     const n = (seen.get(String(s.target)) ?? 0) + 1;
     seen.set(String(s.target), n);
-    return n === 1 ? String(s.target) : `${s.target}#${n}`;
+    return n === 1 ? String(s.target) : `${s.target}_${n}`;
+  });
+}
+
+/**
+ * k6 stages that hold each load for its duration, as the study runs them, instead of k6's
+ * linear ramp towards it: an instant step (a 0 s stage) then the hold.
+ */
+export function heldStages(stages: readonly Stage[]): Stage[] {
+  return stages.flatMap((s) => [
+    { duration: '0s', target: s.target },
+    { duration: s.duration, target: s.target },
+  ]);
+}
+
+/**
+ * Each stage as a span named by its label, from its start to its end in seconds: a Timeline
+ * (lib/k6/phases.ts) for the stage tag, and where each stage's stop rule may first be judged.
+ */
+export function stageSpans(stages: readonly Stage[]): { name: string; start: number; until: number }[] {
+  const labels = stageLabels(stages);
+  let start = 0;
+  return stages.map((s, i) => {
+    const span = { name: labels[i]!, start, until: start + (durationSeconds(s.duration) ?? 0) };
+    start = span.until;
+    return span;
   });
 }
 

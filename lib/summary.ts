@@ -3,7 +3,7 @@
 // scripts and a JUnit XML file for CI systems. Pure functions: unit-tested in Node.
 import { FAILURE_MODES, type FailureMode } from './failure-modes.ts';
 import { parseExpression } from './thresholds.ts';
-import { SAMPLE_RULE, samplesOf, splitKey } from './samples.ts';
+import { SAMPLE_RULE, samplesOf, splitKey, withTag } from './samples.ts';
 
 /** The parts of k6's handleSummary data (legacy shape, still what v2.2.0 passes) we read. */
 export interface SummaryMetric {
@@ -21,6 +21,7 @@ export interface SummaryData {
 /** One row of a side-by-side table: a metric's stat per value of a tag (e.g. per scenario). */
 export interface ComparisonRow {
   label: string;
+  /** A metric, or a sub-metric ("http_req_duration{scenario:load}"): the column's tag joins its filter. */
   metric: string;
   stat: string;
   /** Divide by each column's duration: a count becomes a per-second rate. */
@@ -56,6 +57,15 @@ export interface ReportContext {
   accepted?: readonly string[];
   /** Gates of the thresholds file this run does not judge, and why (e.g. OUTAGE_MODE=none). */
   notGated?: readonly NotGated[];
+  /** The scenario's own reading of the run (breaking-point: its breaking point, last healthy stage...). */
+  findings?: (data: SummaryData) => Findings;
+}
+
+/** What a scenario concludes from the whole run: lines for the summary, the same as data for the JSON. */
+export interface Findings {
+  title: string;
+  lines: { label: string; text: string }[];
+  data: Record<string, unknown>;
 }
 
 export interface NotGated {
@@ -97,6 +107,7 @@ export interface Report {
   requests: { count: number; perSecond: number };
   comparisons: { title: string; columns: string[]; rows: { label: string; unit: Unit; values: (number | null)[] }[] }[];
   figures: { label: string; unit: Unit; value: number | null }[];
+  findings?: Findings;
 }
 
 export const reportOnlyKey = (metric: string, expression: string) => `${metric}\u0000${expression}`;
@@ -137,6 +148,14 @@ function isCompanionRule(data: SummaryData, key: string, expression: string): bo
   );
 }
 
+/** A Rate or Trend that got no samples (k6 reports zeros for it). */
+function noSamples(metric: SummaryMetric): boolean {
+  return (
+    (metric.type === 'rate' && 'passes' in metric.values && (metric.values.passes ?? 0) + (metric.values.fails ?? 0) === 0) ||
+    (metric.type === 'trend' && metric.values.count === 0)
+  );
+}
+
 export function evaluate(data: SummaryData, ctx: ReportContext): Report {
   const thresholds: ThresholdResult[] = [];
   for (const [key, metric] of Object.entries(data.metrics)) {
@@ -145,10 +164,7 @@ export function evaluate(data: SummaryData, ctx: ReportContext): Report {
       if (ctx.reportOnly.has(reportOnlyKey(key, expression)) || isCompanionRule(data, key, expression)) continue;
       const stat = parseExpression(expression)?.stat ?? '';
       // A Rate or Trend with no samples reports zeros; say "no samples" instead of values that never happened.
-      const empty =
-        missing ||
-        (metric.type === 'rate' && 'passes' in metric.values && (metric.values.passes ?? 0) + (metric.values.fails ?? 0) === 0) ||
-        (metric.type === 'trend' && metric.values.count === 0);
+      const empty = missing || noSamples(metric);
       const observed = empty ? undefined : metric.values[stat];
       const row: ThresholdResult = {
         metric: key,
@@ -186,8 +202,11 @@ export function evaluate(data: SummaryData, ctx: ReportContext): Report {
     requests: { count: reqs, perSecond: durationSeconds > 0 ? reqs / durationSeconds : 0 },
     figures: ctx.figures.map((f) => {
       const m = data.metrics[f.metric];
-      const empty = m?.type === 'trend' && m.values.count === 0;
-      return { label: f.label, unit: unitOf(f.metric, m, f.stat), value: empty ? null : (m?.values[f.stat] ?? null) };
+      return {
+        label: f.label,
+        unit: unitOf(f.metric, m, f.stat),
+        value: m === undefined || noSamples(m) ? null : (m.values[f.stat] ?? null),
+      };
     }),
     comparisons: ctx.comparisons.map((c) => {
       const columns = Object.keys(c.columns);
@@ -196,15 +215,18 @@ export function evaluate(data: SummaryData, ctx: ReportContext): Report {
         columns,
         rows: c.rows.map((r) => ({
           label: r.label,
-          unit: r.perSecond ? 'per_second' : unitOf(r.metric, data.metrics[`${r.metric}{${c.tag}:${columns[0]}}`], r.stat),
+          unit: r.perSecond ? 'per_second' : unitOf(r.metric, data.metrics[withTag(r.metric, c.tag, columns[0]!)], r.stat),
           values: columns.map((col) => {
-            const v = data.metrics[`${r.metric}{${c.tag}:${col}}`]?.values[r.stat];
-            if (v === undefined) return null;
+            const m = data.metrics[withTag(r.metric, c.tag, col)];
+            const v = m?.values[r.stat];
+            // A column that got no samples (a stage the run never reached) shows none, not zeros.
+            if (v === undefined || noSamples(m!)) return null;
             return r.perSecond ? v / c.columns[col]! : v;
           }),
         })),
       };
     }),
+    ...(ctx.findings ? { findings: ctx.findings(data) } : {}),
   };
 }
 
@@ -281,6 +303,12 @@ export function renderText(r: Report, files: string[], color: boolean): string {
     for (const row of c.rows) {
       lines.push(`  ${pad(row.label, labelWidth)}  ${row.values.map((v) => pad(formatValue(v, row.unit), 12)).join(' ')}`);
     }
+  }
+  if (r.findings) {
+    lines.push('');
+    lines.push(r.findings.title);
+    const w = Math.max(...r.findings.lines.map((l) => l.label.length));
+    for (const l of r.findings.lines) lines.push(`  ${pad(l.label, w)}  ${l.text}`);
   }
   lines.push('');
   const crossed = r.thresholds.filter((t) => !t.ok).length;

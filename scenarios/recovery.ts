@@ -13,6 +13,7 @@ import { durationSeconds } from '../lib/options.ts';
 import { tagPhase, type Timeline } from '../lib/k6/phases.ts';
 import { trackFailure } from '../lib/k6/metrics.ts';
 import { windowHealthy } from '../lib/recovery-window.ts';
+import { staggerStart } from '../lib/k6/clients.ts';
 
 const run = defineScenario(RECOVERY);
 const k = run.knobs;
@@ -83,9 +84,7 @@ const dataUrl = `${run.baseUrl}${k.DATA_PATH}`;
 const params = { timeout: k.REQUEST_TIMEOUT, tags: { name: k.DATA_PATH } };
 
 export function client(): void {
-  // Clients spread over the think time, not all at once each second: a synchronised herd would
-  // queue behind itself and measure the herd.
-  if (exec.vu.iterationInScenario === 0 && k.THINK_TIME > 0) sleep(((exec.vu.idInTest % k.CLIENTS) / k.CLIENTS) * k.THINK_TIME);
+  staggerStart(k.THINK_TIME);
   tagPhase(timeline);
   trackFailure(http.get(dataUrl, params));
   if (k.THINK_TIME > 0) sleep(k.THINK_TIME);

@@ -17,11 +17,12 @@ import {
   visibilityExpression,
   type Comparison,
   type Figure,
+  type Findings,
   type NotGated,
   type SummaryData,
 } from '../summary.ts';
 import { expressionOf, parseThresholds, parseExpression, type Thresholds } from '../thresholds.ts';
-import { measurableMetrics, requireSamples, splitKey } from '../samples.ts';
+import { expandPlaceholder, measurableMetrics, requireSamples, splitKey, withTag } from '../samples.ts';
 import type { ProbeReport } from './probe.ts';
 
 // k6 resolves it against the script it runs, dist/<name>.js or scenarios/<name>.ts from source
@@ -73,6 +74,7 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
   const notGated: NotGated[] = [];
   let unmeasuredHints: Record<string, string> = {};
   let unmapped: string[] = [];
+  let findings: ((data: SummaryData) => Findings) | undefined;
 
   /** Makes k6 keep `metric` (a tagged sub-metric) in the summary data without gating on it. */
   function reportOn(thresholdsOut: Thresholds, metric: string, stat: string): void {
@@ -95,6 +97,8 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
      * The k6 options: the scenario's own (executors, stages) plus the thresholds from the
      * thresholds file, the trend stats they need, and the loopback-only address block.
      * `comparisons` become side-by-side tables in the summary, `figures` lines under Figures.
+     * Thresholds in `own` are the scenario's rules (a stop rule, say), not gates of the file:
+     * they are added as they are, with no companion for samples.
      */
     options(
       own: Options,
@@ -105,23 +109,35 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
         probe?: ProbeReport;
         /** Gates this run cannot judge (e.g. no outage, so no recovery): left out and listed in the summary. */
         skip?: { gates: (key: string) => boolean; why: string };
+        /** A placeholder tag of the file's gates and the filters it stands for in this run (lib/samples.ts, expandPlaceholder). */
+        expand?: { placeholder: string; into: string[]; whyNone: string };
+        /** The scenario's conclusions from the whole run, printed after the tables and kept in the JSON. */
+        findings?: (data: SummaryData) => Findings;
       } = {},
     ): Options {
       const judged: Thresholds = {};
+      const placeholder = extra.expand?.placeholder;
       for (const [key, rules] of Object.entries(thresholds)) {
+        if (placeholder !== undefined && extra.expand!.into.length === 0 && splitKey(key).tags.split(',').includes(placeholder)) {
+          for (const rule of rules) notGated.push({ metric: key, expression: expressionOf(rule), why: extra.expand!.whyNone });
+          continue;
+        }
         if (extra.skip?.gates(key))
           for (const rule of rules) notGated.push({ metric: key, expression: expressionOf(rule), why: extra.skip.why });
         else judged[key] = rules;
       }
+      const expanded = extra.expand ? expandPlaceholder(judged, extra.expand.placeholder, extra.expand.into) : judged;
       // Every gate that needs samples gets a companion rule (lib/samples.ts), bar the accepted ones.
-      const merged = requireSamples(judged, all.UNMEASURED);
+      const merged = requireSamples(expanded, all.UNMEASURED);
+      for (const [key, rules] of Object.entries(own.thresholds ?? {})) merged[key] = [...(merged[key] ?? []), ...rules];
+      findings = extra.findings;
       unmeasuredHints = extra.probe?.hints ?? {};
       unmapped = (extra.probe?.unmapped ?? []).filter((m) => Object.keys(judged).some((k) => splitKey(k).metric === m));
       figures.push(...(extra.figures ?? []));
       for (const mode of FAILURE_MODES) reportOn(merged, `failed_requests{failure_mode:${mode}}`, 'count');
       for (const c of extra.comparisons ?? []) {
         comparisons.push(c);
-        for (const col of Object.keys(c.columns)) for (const row of c.rows) reportOn(merged, `${row.metric}{${c.tag}:${col}}`, row.stat);
+        for (const col of Object.keys(c.columns)) for (const row of c.rows) reportOn(merged, withTag(row.metric, c.tag, col), row.stat);
       }
       const percentiles = Object.values(merged)
         .flat()
@@ -171,6 +187,7 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
           unmeasuredHints,
           accepted: all.UNMEASURED,
           notGated,
+          findings,
         },
         new Date(),
       );

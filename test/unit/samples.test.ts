@@ -2,7 +2,7 @@
 // a companion Counter required to be at least 1, under the gate's own tag filter.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { measurableMetrics, requireSamples, samplesOf, SAMPLE_RULE } from '../../lib/samples.ts';
+import { expandPlaceholder, measurableMetrics, requireSamples, samplesOf, SAMPLE_RULE, withTag } from '../../lib/samples.ts';
 
 test('each gate is counted by the Counter that grows with its samples, under the same filter', () => {
   assert.equal(samplesOf('http_req_duration{scenario:burst}'), 'http_reqs{scenario:burst}');
@@ -37,4 +37,25 @@ test('UNMEASURED may name the metrics of gates that need samples, and only those
     measurableMetrics({ target_inflight: ['max<1'], 'http_req_duration{scenario:a}': ['p(95)<1'], debits_lost: ['count<=0'] }),
     ['http_req_duration', 'target_inflight'],
   );
+});
+
+test('withTag adds a tag to a metric or a sub-metric', () => {
+  assert.equal(withTag('http_reqs', 'stage', '100'), 'http_reqs{stage:100}');
+  assert.equal(withTag('http_reqs{scenario:load}', 'stage', '100'), 'http_reqs{scenario:load,stage:100}');
+});
+
+test('a gate on a placeholder tag is judged on each filter it stands for; none: it drops out; other gates stay', () => {
+  const gates = {
+    'http_req_duration{scenario:load,capacity:required}': ['p(99)<100'],
+    'http_req_failed{scenario:load,stage:250}': ['rate<=0.9'],
+    'http_req_failed{scenario:load,capacity:required}': ['rate<0.01'],
+  };
+  assert.deepEqual(expandPlaceholder(gates, 'capacity:required', ['stage:100', 'stage:250']), {
+    'http_req_duration{scenario:load,stage:100}': ['p(99)<100'],
+    'http_req_duration{scenario:load,stage:250}': ['p(99)<100'],
+    // Rules already on the same key are kept alongside.
+    'http_req_failed{scenario:load,stage:250}': ['rate<=0.9', 'rate<0.01'],
+    'http_req_failed{scenario:load,stage:100}': ['rate<0.01'],
+  });
+  assert.deepEqual(expandPlaceholder(gates, 'capacity:required', []), { 'http_req_failed{scenario:load,stage:250}': ['rate<=0.9'] });
 });

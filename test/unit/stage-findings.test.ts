@@ -2,7 +2,7 @@
 // and whether latency grows faster than load.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyzeStages, stageAt, stageLabels, type StageStats } from '../../lib/stage-findings.ts';
+import { analyzeStages, heldStages, stageAt, stageLabels, stageSpans, type StageStats } from '../../lib/stage-findings.ts';
 
 const SEED = [
   { duration: '10s', target: 100 },
@@ -21,7 +21,7 @@ const stage = (load: number, p99Ms: number, errorRate: number, requests = 100): 
 
 test("each second belongs to a stage; labels are the stages' loads, unique", () => {
   assert.deepEqual(stageLabels(SEED), ['100', '250', '500', '750', '1000']);
-  assert.deepEqual(stageLabels([...SEED.slice(0, 1), ...SEED.slice(0, 1)]), ['100', '100#2']);
+  assert.deepEqual(stageLabels([...SEED.slice(0, 1), ...SEED.slice(0, 1)]), ['100', '100_2']);
   assert.deepEqual(
     [0, 9.99, 10, 39.9, 40, 69, 500].map((s) => stageAt(s, SEED)),
     [0, 0, 1, 3, 4, 4, 4],
@@ -48,4 +48,23 @@ test('unhealthy from the first stage: no last healthy stage; stages without requ
   assert.equal(f.lastHealthy, null);
   assert.deepEqual(f.ratios, []);
   assert.equal(f.averageRatio, null);
+});
+
+test('each stage is held: an instant step to its load, then its duration; spans say where each begins and ends', () => {
+  assert.deepEqual(heldStages(SEED.slice(0, 2)), [
+    { duration: '0s', target: 100 },
+    { duration: '10s', target: 100 },
+    { duration: '0s', target: 250 },
+    { duration: '10s', target: 250 },
+  ]);
+  assert.deepEqual(
+    stageSpans(SEED).map((s) => [s.name, s.start, s.until]),
+    [
+      ['100', 0, 10],
+      ['250', 10, 20],
+      ['500', 20, 30],
+      ['750', 30, 40],
+      ['1000', 40, 70],
+    ],
+  );
 });

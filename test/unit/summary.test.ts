@@ -207,3 +207,25 @@ test('a gate whose samples are missing fails as not measured, with why; its comp
   assert.match(xml, /<skipped message="OUTAGE_MODE=none"\/>/);
   assert.match(xml, /tests="3" failures="1" skipped="1"/);
 });
+
+test('a comparison row may be a sub-metric (the column joins its filter); a column with no samples shows none, not zeros', () => {
+  const staged: SummaryData = {
+    ...data,
+    metrics: {
+      'http_req_duration{scenario:load,stage:100}': { type: 'trend', contains: 'time', values: { count: 9, 'p(99)': 12 } },
+      'http_req_duration{scenario:load,stage:250}': { type: 'trend', contains: 'time', values: { count: 0, 'p(99)': 0 } },
+    },
+  };
+  const [c] = evaluate(staged, {
+    ...ctx,
+    comparisons: [
+      {
+        title: 'By stage',
+        tag: 'stage',
+        columns: { 100: 10, 250: 10 },
+        rows: [{ label: 'p99', metric: 'http_req_duration{scenario:load}', stat: 'p(99)' }],
+      },
+    ],
+  }).comparisons;
+  assert.deepEqual(c?.rows[0], { label: 'p99', unit: 'ms', values: [12, null] });
+});

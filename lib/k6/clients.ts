@@ -1,0 +1,16 @@
+// Clients as the studies model them: each sends a request, waits its think time, and sends the
+// next, so N clients send about N / think-time requests a second while the service keeps up.
+import exec from 'k6/execution';
+import { sleep } from 'k6';
+
+const GOLDEN = 0.6180339887498949;
+
+/**
+ * On a VU's first iteration, waits a share of the think time, so clients are spread over it
+ * instead of all sending at once each second: a synchronised herd queues behind itself and
+ * measures the herd. The golden-ratio sequence spreads any batch of VUs that start together
+ * (a stage's new clients) evenly, whatever its size.
+ */
+export function staggerStart(thinkTime: number): void {
+  if (exec.vu.iterationInScenario === 0 && thinkTime > 0) sleep(((exec.vu.idInTest * GOLDEN) % 1) * thinkTime);
+}
