@@ -4,6 +4,7 @@
 // unit-tested in Node.
 import { analyzeStages, type StageRules, type StageStats } from './stage-findings.ts';
 import { withTag } from './samples.ts';
+import { EXHAUSTED_AT, firstExhausted, RESOURCE_LIMITS } from './resources.ts';
 import type { Findings, SummaryData } from './summary.ts';
 
 export interface StagedRun {
@@ -13,6 +14,10 @@ export interface StagedRun {
   loads: readonly number[];
   /** Seconds each stage was meant to run, for its throughput. */
   seconds: readonly number[];
+  /** Seconds into the run each stage starts: which stage a resource ran out in. */
+  starts: readonly number[];
+  /** The generator's timer lag (ms, p99 over a stage) past which k6 itself was saturated. */
+  saturatedLagMs: number;
   /** The load's tag filter, so the probe's and setup's requests stay out: "scenario:load". */
   filter: string;
   rules: StageRules;
@@ -62,6 +67,32 @@ export function stoppedAt(data: SummaryData, run: StagedRun): string | null {
   return crossed ?? null;
 }
 
+/** The first resource at its limit, when, and in which stage; null: none (or the probe read nothing). */
+export function exhaustion(data: SummaryData, run: StagedRun) {
+  const seconds = Object.fromEntries(
+    RESOURCE_LIMITS.map((r) => {
+      const m = data.metrics[`${EXHAUSTED_AT}{resource:${r.resource}}`];
+      return [r.resource, m && m.values.count! > 0 ? m.values.min! : null];
+    }),
+  );
+  const first = firstExhausted(seconds);
+  if (!first) return null;
+  let stage = 0;
+  while (stage + 1 < run.starts.length && run.starts[stage + 1]! <= first.seconds) stage++;
+  return {
+    resource: first.resource.resource,
+    label: first.resource.label,
+    limit: first.resource.limit,
+    seconds: first.seconds,
+    stage: run.labels[stage]!,
+  };
+}
+
+/** The stages where k6's own timers slipped past saturatedLagMs (p99): its figures there measure k6 too. */
+export function generatorSaturated(data: SummaryData, run: StagedRun): string[] {
+  return run.labels.filter((label) => (data.metrics[`generator_lag{stage:${label}}`]?.values['p(99)'] ?? 0) > run.saturatedLagMs);
+}
+
 /** The summary's Findings block and the JSON's findings: breaking point, last healthy stage, degradation, early stop. */
 export function stageFindings(data: SummaryData, run: StagedRun): Findings {
   const stages = stageFigures(data, run);
@@ -74,6 +105,8 @@ export function stageFindings(data: SummaryData, run: StagedRun): Findings {
   const sent = stages.filter((s) => s.requests > 0);
   const top = sent[sent.length - 1];
   const stopped = stoppedAt(data, run);
+  const exhausted = exhaustion(data, run);
+  const saturated = generatorSaturated(data, run);
   const lines = [
     {
       label: 'breaking point',
@@ -97,6 +130,19 @@ export function stageFindings(data: SummaryData, run: StagedRun): Findings {
             }`,
     },
     {
+      label: 'first exhausted',
+      text: exhausted
+        ? `${exhausted.label} (at ${exhausted.limit * 100} % of its limit) ${exhausted.seconds.toFixed(0)} s in, at ${at(exhausted.stage)}`
+        : `none (${RESOURCE_LIMITS.map((r) => `${r.label} ${r.limit * 100} %`).join(', ')}; needs the probe's ${RESOURCE_LIMITS.map((r) => r.share).join(', ')})`,
+    },
+    {
+      label: 'generator',
+      text:
+        saturated.length === 0
+          ? `k6 kept up: its timers slipped under ${run.saturatedLagMs} ms (p99) at every stage`
+          : `k6 itself was saturated at ${saturated.map(at).join(', ')} (timers late by more than ${run.saturatedLagMs} ms, p99): figures there measure the generator too; spread the load (npm run fanout) or give k6 more CPU`,
+    },
+    {
       label: 'stopped early',
       text: stopped
         ? `after ${at(stopped)}: errors ${pct(stage(stopped)!.errorRate)}, past STOP_AT ${pct(run.stopAt)}; later stages did not run in full`
@@ -114,6 +160,8 @@ export function stageFindings(data: SummaryData, run: StagedRun): Findings {
       lastHealthy: f.lastHealthy,
       degradation: { ratios: f.ratios, average: f.averageRatio, superLinear: f.superLinear },
       stoppedAt: stopped,
+      firstExhausted: exhausted,
+      generatorSaturatedAt: saturated,
       rules: { ...run.rules, stopAt: run.stopAt },
     },
   };

@@ -128,6 +128,7 @@ function unitOf(key: string, metric: SummaryMetric | undefined, stat: string): U
   if (!metric) return 'number';
   if (PER_LIMIT.test(key) && stat === 'rate') return 'times_limit';
   if (/_bytes(\{|$)/.test(key) && metric.type !== 'counter') return 'bytes';
+  if (/_share(\{|$)/.test(key)) return 'ratio';
   if (metric.type === 'rate') return 'ratio';
   if (metric.type === 'counter') return stat === 'rate' ? 'per_second' : metric.contains === 'data' ? 'bytes' : 'count';
   if (metric.contains === 'time') return 'ms';

@@ -3,7 +3,9 @@
 // failure modes. The summary reads the stages as the study does: breaking point, last healthy
 // stage, degradation. A stage whose errors pass STOP_AT ends the run (k6's abortOnFail).
 import http from 'k6/http';
+import exec from 'k6/execution';
 import { sleep } from 'k6';
+import { Trend } from 'k6/metrics';
 import type { Scenario } from 'k6/options';
 import { defineScenario } from '../lib/k6/scenario.ts';
 import { BREAKING_POINT } from '../lib/catalog/breaking-point.ts';
@@ -14,6 +16,8 @@ import { staggerStart } from '../lib/k6/clients.ts';
 import { heldStages, stageSpans } from '../lib/stage-findings.ts';
 import { stageFindings, type StagedRun } from '../lib/stage-report.ts';
 import { withTag } from '../lib/samples.ts';
+import { probeConfig, targetProbe, GENERATOR_LAG } from '../lib/k6/probe.ts';
+import { atLimit, cpuShareMeter, EXHAUSTED_AT, fdShare, memoryShare, RESOURCE_LIMITS } from '../lib/resources.ts';
 
 const run = defineScenario(BREAKING_POINT);
 const k = run.knobs;
@@ -47,6 +51,29 @@ const load: Scenario = closed
       exec: 'arrival',
     };
 
+// The probe reads the service's own CPU, memory and open files each second, as shares of their
+// limits, and notes when each first reaches the study's limit (lib/resources.ts).
+const cpuShare = cpuShareMeter(k.CPU_CORES);
+const memoryLimit = k.MEMORY_LIMIT_MB * 1024 * 1024;
+const exhaustedAt = new Trend(EXHAUSTED_AT);
+const probe = targetProbe(
+  probeConfig(
+    run,
+    spans[spans.length - 1]!.until,
+    {
+      target_cpu_share: {
+        from: (v) => (v.target_cpu_seconds === undefined ? undefined : cpuShare(v.target_cpu_seconds, Date.now())),
+        needs: 'target_cpu_seconds (process_cpu_seconds_total) on two scrapes',
+      },
+      target_memory_share: { from: (v) => memoryShare(v, memoryLimit), needs: 'target_rss_bytes (process_resident_memory_bytes)' },
+      target_fd_share: { from: fdShare, needs: 'target_open_fds and target_max_fds (process_open_fds, process_max_fds)' },
+    },
+    (values) => {
+      for (const r of atLimit(values)) exhaustedAt.add(exec.instance.currentTestRunDuration / 1000, { resource: r.resource });
+    },
+  ),
+);
+
 // The stop rule: a stage's error rate over STOP_AT, judged once the stage has run in full (the
 // study stops after a stage, not inside one). None on the last stage: nothing is left to stop.
 const stopRule = `rate<=${k.STOP_AT}`;
@@ -64,6 +91,10 @@ const staged: StagedRun = {
     healthyErrorRate: k.HEALTHY_ERROR_RATE,
     superLinearAbove: k.SUPER_LINEAR_ABOVE,
   },
+  starts: spans.map((s) => s.start),
+  // A timer 50 ms late is a generator starved of CPU: a tenth of a second between a client's
+  // turns already shows in its p99.
+  saturatedLagMs: 50,
   stopRule: stops.length > 0 ? stopRule : undefined,
   stopAt: k.STOP_AT,
 };
@@ -71,7 +102,7 @@ const staged: StagedRun = {
 const stage = (metric: string) => `${metric}{${LOAD}}`;
 export const options = run.options(
   {
-    scenarios: { load },
+    scenarios: { load, probe: probe.scenario },
     thresholds: Object.fromEntries(
       stops.map((s) => [
         withTag(stage('http_req_failed'), 'stage', s.name),
@@ -95,9 +126,20 @@ export const options = run.options(
           { label: '5xx', metric: 'failed_requests{failure_mode:http_5xx}', stat: 'count' },
           { label: 'refused', metric: 'failed_requests{failure_mode:conn_refused}', stat: 'count' },
           { label: 'reset', metric: 'failed_requests{failure_mode:conn_reset}', stat: 'count' },
+          { label: 'CPU, max', metric: 'target_cpu_share', stat: 'max' },
+          { label: 'memory, max', metric: 'target_rss_bytes', stat: 'max' },
+          { label: 'open files, max', metric: 'target_open_fds', stat: 'max' },
+          { label: 'event-loop lag (s)', metric: 'target_event_loop_lag_seconds', stat: 'max' },
+          { label: 'k6 timer lag, p99', metric: GENERATOR_LAG, stat: 'p(99)' },
         ],
       },
     ],
+    figures: RESOURCE_LIMITS.map((r) => ({
+      label: `${r.label} at ${r.limit * 100} % first after (s)`,
+      metric: `${EXHAUSTED_AT}{resource:${r.resource}}`,
+      stat: 'min',
+    })),
+    probe,
     // The gates on {capacity:required} hold for each stage whose load is at most HEALTHY_UP_TO.
     expand: {
       placeholder: 'capacity:required',
@@ -126,4 +168,10 @@ export function client(): void {
 export function arrival(): void {
   tagPhase(spans, 'stage');
   trackFailure(http.get(dataUrl, params));
+}
+
+/** The probe: tagged with the stage too, so each stage shows the resources it used. */
+export function probeTarget(): void {
+  tagPhase(spans, 'stage');
+  probe.exec();
 }

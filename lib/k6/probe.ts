@@ -18,8 +18,11 @@ export interface ProbeConfig {
   /**
    * Metrics computed from each scrape's values (by k6 name, growth included), recorded as Trends
    * too; a function returns undefined when it has nothing to say (too few connections, say).
+   * Each sees the derived values before it.
    */
   derived?: Record<string, { from: (values: Record<string, number>) => number | undefined; needs: string }>;
+  /** Called after each scrape with every value it gave (by k6 name, derived ones included). */
+  onScrape?: (values: Readonly<Record<string, number>>) => void;
   /**
    * The metric names the scenario's gates read. Each target_* one gets a Trend even when
    * PROBE_METRICS does not map it, so its gate fails as not measured instead of k6 refusing
@@ -40,6 +43,7 @@ export function probeConfig(
   run: { baseUrl: string; knobs: ProbeKnobs; gatedMetrics: readonly string[] },
   seconds: number,
   derived?: ProbeConfig['derived'],
+  onScrape?: ProbeConfig['onScrape'],
 ): ProbeConfig {
   const k = run.knobs;
   return {
@@ -48,6 +52,7 @@ export function probeConfig(
     mappings: k.PROBE_METRICS,
     seconds,
     derived,
+    onScrape,
     gated: run.gatedMetrics,
   };
 }
@@ -59,6 +64,9 @@ const selectorText = (s: Selector) =>
     : `{${Object.entries(s.labels)
         .map(([k, v]) => `${k}="${v}"`)
         .join(',')}}`);
+
+/** Milliseconds the probe's sleep overran, each scrape: k6 saturated when it grows. */
+export const GENERATOR_LAG = 'generator_lag';
 
 const growthName = (k6Name: string) => k6Name.replace(/_rss_bytes$/, '_rss_growth_bytes');
 
@@ -118,6 +126,10 @@ export function targetProbe(c: ProbeConfig) {
     gracefulStop: '0s',
   };
 
+  // How late the probe's own sleep ends: the generator's timers slip when k6 has no CPU to
+  // spare, and then its figures measure k6 as much as the service.
+  const generatorLag = new Trend(GENERATOR_LAG, true);
+
   // One VU runs every probe iteration, so this module state is the probe's own, not shared.
   const baseline = new Map<string, number>();
   let warned = false;
@@ -149,10 +161,16 @@ export function targetProbe(c: ProbeConfig) {
       }
       for (const d of derived) {
         const v = d.fn(values);
-        if (v !== undefined && Number.isFinite(v)) record(d.trend, d.name, v);
+        if (v === undefined || !Number.isFinite(v)) continue;
+        record(d.trend, d.name, v);
+        values[d.name] = v;
       }
+      c.onScrape?.(values);
     }
-    sleep(Math.max(0, intervalSeconds - (Date.now() - started) / 1000));
+    const asked = Math.max(0, intervalSeconds - (Date.now() - started) / 1000);
+    const slept = Date.now();
+    sleep(asked);
+    generatorLag.add(Math.max(0, Date.now() - slept - asked * 1000));
   }
 
   return { scenario, exec: scrapeOnce, ...probeHints(c) };

@@ -134,6 +134,8 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
       unmeasuredHints = extra.probe?.hints ?? {};
       unmapped = (extra.probe?.unmapped ?? []).filter((m) => Object.keys(judged).some((k) => splitKey(k).metric === m));
       figures.push(...(extra.figures ?? []));
+      // A figure on a sub-metric (resource_exhausted_seconds{resource:cpu}) needs it kept visible.
+      for (const f of extra.figures ?? []) if (f.metric.includes('{')) reportOn(merged, f.metric, f.stat);
       for (const mode of FAILURE_MODES) reportOn(merged, `failed_requests{failure_mode:${mode}}`, 'count');
       for (const c of extra.comparisons ?? []) {
         comparisons.push(c);

@@ -22,6 +22,8 @@ interface StageFindingsData {
   lastHealthy: string | null;
   degradation: { average: number | null; superLinear: boolean };
   stoppedAt: string | null;
+  firstExhausted: { resource: string; stage: string; seconds: number } | null;
+  generatorSaturatedAt: string[];
 }
 const findings = (r: K6Result) => r.report!.findings!.data as unknown as StageFindingsData;
 const stage = (r: K6Result, label: string) => findings(r).stages.find((s) => s.label === label)!;
@@ -45,6 +47,9 @@ test('protected with room for every gated stage: each stage read on its own, las
   }
   assert.ok(Number(f.lastHealthy) >= 50, `last healthy ${f.lastHealthy}`);
   assert.equal(f.stoppedAt, null);
+  // The probe read the service's own CPU, memory and open files at every stage.
+  for (const row of ['CPU, max', 'memory, max', 'open files, max']) assert.match(r.stdout, new RegExp(`${row} +\\d`));
+  assert.deepEqual(f.generatorSaturatedAt, [], 'k6 kept up');
   assert.match(r.stdout, /By stage \(load in clients\)/);
   assert.match(r.stdout, /last healthy stage +(50|75|100) clients/);
 });
@@ -59,6 +64,9 @@ test('naive past its capacity at 50 clients queues: the stage p99 gate fails (ex
   assert.ok(stage(r, '50').p99! > 100 && stage(r, '100').p99! > stage(r, '50').p99!, 'latency grows with the queue');
   assert.ok(stage(r, '100').p99! > 10 * stage(r, '10').p99!, 'ten times the clients, far more than ten times the p99');
   assert.equal(stage(r, '50').errorRate, 0, 'naive refuses nothing: it queues');
+  // Its one worker thread is busy all the time past 40 req/s: CPU runs out first, not memory or files.
+  assert.equal(findings(r).firstExhausted?.resource, 'cpu');
+  assert.ok(['25', '50', '75'].includes(findings(r).firstExhausted!.stage), `CPU first at stage ${findings(r).firstExhausted!.stage}`);
 });
 
 test('protected past its capacity at 50 clients refuses: the stage error gate fails, the breaking point shows (exit 99 on http_req_failed{scenario:load,capacity:required})', async () => {
@@ -99,4 +107,14 @@ test('open model: stages are arrival rates in req/s, findings say so', async () 
   assert.match(r.stdout, /By stage \(load in req\/s\)/);
   // An arrival rate is kept whatever the answers: each stage sends about its rate.
   assert.ok(stage(r, '100').requests >= 400, `top stage sent ${stage(r, '100').requests}`);
+});
+
+test('a service whose memory passes 90 % of its limit fails the memory gate, and memory is named the first exhausted resource (exit 99 on target_memory_share)', async () => {
+  const r = await against(['--mode', 'protected', ...ROOMY], { ...HEADROOM, HEALTHY_LATENCY: '500ms', MEMORY_LIMIT_MB: '64' });
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, ['target_memory_share']);
+  const first = findings(r).firstExhausted!;
+  assert.equal(first.resource, 'memory');
+  assert.equal(first.stage, '10', 'resident from the start');
+  assert.match(r.stdout, /first exhausted +memory/);
 });

@@ -11,6 +11,8 @@ const RUN: StagedRun = {
   labels: ['100', '250', '500'],
   loads: [100, 250, 500],
   seconds: [10, 10, 10],
+  starts: [0, 10, 20],
+  saturatedLagMs: 50,
   filter: 'scenario:load',
   rules: STUDY_RULES,
   stopRule: 'rate<=0.9',
@@ -94,4 +96,22 @@ test('no breaking point up to the top is an answer; the open model counts load i
   assert.equal(f.title, 'Findings (open model: load in req/s)');
   assert.equal(f.lines[0]!.text, 'none up to 500 req/s');
   assert.match(f.lines[1]!.text, /^500 req\/s/);
+});
+
+test('the first resource at its limit is named with its stage; a generator whose timers slipped is called saturated', () => {
+  const d = data([
+    [1000, 10, 0],
+    [2500, 30, 0],
+    [5000, 90, 0],
+  ]);
+  d.metrics['resource_exhausted_seconds{resource:cpu}'] = { type: 'trend', contains: 'default', values: { count: 9, min: 14.2 } };
+  d.metrics['resource_exhausted_seconds{resource:files}'] = { type: 'trend', contains: 'default', values: { count: 0, min: 0 } };
+  d.metrics['generator_lag{stage:500}'] = { type: 'trend', contains: 'time', values: { count: 10, 'p(99)': 120 } };
+  const f = stageFindings(d, RUN);
+  const data_ = f.data as { firstExhausted: { resource: string; stage: string }; generatorSaturatedAt: string[] };
+  assert.deepEqual([data_.firstExhausted.resource, data_.firstExhausted.stage], ['cpu', '250']);
+  assert.deepEqual(data_.generatorSaturatedAt, ['500']);
+  const text = Object.fromEntries(f.lines.map((l) => [l.label, l.text]));
+  assert.equal(text['first exhausted'], 'CPU (at 95 % of its limit) 14 s in, at 250 clients');
+  assert.match(text.generator!, /^k6 itself was saturated at 500 clients/);
 });
