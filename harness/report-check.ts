@@ -1,9 +1,10 @@
 // Opens a k6 web-dashboard HTML report (K6_WEB_DASHBOARD_EXPORT) in headless Chromium, checks
-// that its charts drew data, and saves a screenshot next to it (report.html → report.png).
+// that its charts drew data, and saves a screenshot next to it (report.html → report.png); and
+// reads back what a degradation curve (harness/curve.ts) drew.
 //   npm run report -- results/<scenario>-<stamp>-report.html
 // Uses Debian's chromium through playwright-core: no browser download, nothing leaves the machine
 // (the report is self-contained; any request other than file: or data: is reported as an error).
-import { chromium } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureBinary } from './services.ts';
@@ -27,13 +28,57 @@ const SATURATION = 40;
 // Pixels a drawn series leaves at the least; a lone tick mark is far below it.
 const MIN_SERIES_PIXELS = 30;
 
-export async function checkReport(htmlPath: string, screenshot = htmlPath.replace(/\.html$/, '') + '.png'): Promise<ReportCheck> {
+/** Headless Chromium (Debian's) for the length of `fn`. */
+async function withBrowser<T>(fn: (browser: Browser) => Promise<T>): Promise<T> {
   const browser = await chromium.launch({
     executablePath: ensureBinary('chromium', 'chromium'),
     // --no-sandbox: CI runs as root, where Chromium refuses its sandbox.
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
   });
   try {
+    return await fn(browser);
+  } finally {
+    await browser.close();
+  }
+}
+
+export interface CurveCheck {
+  /** The x axis's labels as drawn, in order: one per stage. */
+  axisLabels: string[];
+  /** Latency points drawn (p50/p95/p99 per stage that ran). */
+  points: number;
+  /** Text drawn on the chart (titles, legend, marks such as "breaking point"). */
+  texts: string[];
+  errors: string[];
+  screenshot: string;
+}
+
+// Vega groups each axis as role-axis, labelled "X-axis..." for x: its labels are the stages.
+const READ_CURVE = `(() => {
+  const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  const xAxis = [...document.querySelectorAll('g.role-axis')].find((g) => (g.getAttribute('aria-label') || '').startsWith('X-axis'));
+  const axisLabels = xAxis ? [...xAxis.querySelectorAll('g.role-axis-label text')].filter(visible).map((t) => t.textContent || '') : [];
+  const points = [...document.querySelectorAll('g.mark-symbol path')].filter((p) => visible(p) && !p.closest('.role-legend')).length;
+  const texts = [...document.querySelectorAll('text')].filter(visible).map((t) => t.textContent || '');
+  return { axisLabels, points, texts };
+})()`;
+
+/** Opens a degradation curve (harness/curve.ts) in Chromium and reads back what it drew. */
+export async function checkCurve(svgPath: string, screenshot = svgPath.replace(/\.svg$/, '') + '.png'): Promise<CurveCheck> {
+  return withBrowser(async (browser) => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 500 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    await page.goto(pathToFileURL(resolve(svgPath)).href, { waitUntil: 'load' });
+    // A string, not a function: tsx's transform would name the inner arrows with a helper the page lacks.
+    const found = (await page.evaluate(READ_CURVE)) as Omit<CurveCheck, 'errors' | 'screenshot'>;
+    await page.screenshot({ path: screenshot });
+    return { ...found, errors, screenshot };
+  });
+}
+
+export async function checkReport(htmlPath: string, screenshot = htmlPath.replace(/\.html$/, '') + '.png'): Promise<ReportCheck> {
+  return withBrowser(async (browser) => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
@@ -69,7 +114,5 @@ export async function checkReport(htmlPath: string, screenshot = htmlPath.replac
     await page.screenshot({ path: screenshot });
     const passed = found.charts > 0 && found.chartsWithData === found.charts && errors.length === 0;
     return { passed, ...found, errors, screenshot };
-  } finally {
-    await browser.close();
-  }
+  });
 }

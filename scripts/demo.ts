@@ -2,12 +2,13 @@
 // missing, builds, starts the scenario's reference target, runs the scenario with k6 (smoke
 // profile unless -e PROFILE=... is given), prints its summary, stops the target, and exits
 // with k6's exit code (99 when a threshold is crossed).
-// It also exports k6's web dashboard as an HTML report next to the summary files.
+// It also exports k6's web dashboard as an HTML report next to the summary files, and for a
+// breaking-point run draws its degradation curve (harness/curve.ts) beside them.
 // `npm run live -- [scenario] [k6 run args]` is the same with k6's InfluxDB output on
 // ($K6_INFLUXDB_URL, default http://127.0.0.1:8086/k6, where `docker compose up influxdb` listens).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { SCENARIOS } from '../lib/catalog/index.ts';
 import { fileStamp } from '../lib/summary.ts';
 import { buildAll } from '../harness/build-step.mjs';
@@ -15,6 +16,7 @@ import { ensureK6 } from '../harness/k6-setup.mjs';
 import { k6Env } from '../harness/k6-env.mjs';
 import { repoRoot } from '../harness/paths.mjs';
 import { startTarget } from '../harness/target-process.ts';
+import { writeCurve } from '../harness/curve.ts';
 
 const DEFAULT_SCENARIO = 'echo';
 
@@ -55,11 +57,27 @@ const env = k6Env({
   K6_WEB_DASHBOARD_EXPORT: report,
   ...process.env,
 });
+const started = Date.now();
 const child = spawn(k6, args, { cwd: repoRoot, stdio: 'inherit', env });
+
+/** A run with stage findings (breaking-point) gets its degradation curve beside its JSON. */
+async function drawCurve(): Promise<void> {
+  const dir = resolve(repoRoot, argv.map((a) => /^RESULTS_DIR=(.+)$/.exec(a)?.[1]).find((d) => d !== undefined) ?? 'results');
+  if (!existsSync(dir)) return;
+  const json = readdirSync(dir)
+    .filter((f) => f.startsWith(`${scenario}-`) && f.endsWith('.json'))
+    .map((f) => join(dir, f))
+    .filter((f) => statSync(f).mtimeMs >= started)
+    .sort()
+    .pop();
+  if (!json || !(JSON.parse(readFileSync(json, 'utf8')) as { findings?: { data?: { stages?: unknown } } }).findings?.data?.stages) return;
+  process.stdout.write(`floodgate demo: degradation curve ${relative(repoRoot, await writeCurve(json))}\n`);
+}
 // Ctrl-C reaches k6 too (same process group): it stops the test and still prints the summary.
 process.on('SIGINT', () => {});
 const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
 if (existsSync(join(repoRoot, report))) process.stdout.write(`floodgate demo: HTML report ${report}\n`);
+await drawCurve();
 const stopped = await target.stop();
 if (stopped.code !== 0) process.stderr.write(`floodgate demo: the target exited with ${stopped.code}:\n${target.output()}\n`);
 process.exit(code);

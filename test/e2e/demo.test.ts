@@ -3,11 +3,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/k6.ts';
-import { checkReport } from '../../harness/report-check.ts';
+import { checkCurve, checkReport } from '../../harness/report-check.ts';
 
 test('npm run demo runs the echo scenario end to end and leaves a summary and an HTML report', async (t) => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', 'echo', '-e', 'STAGES=4s:3'], {
@@ -69,6 +70,80 @@ function withoutSamples(html: string): string {
     return open + gzipSync(hollowed.join('\n')).toString('base64') + close;
   });
 }
+
+test('npm run demo -- breaking-point draws the degradation curve beside the results, and Chromium shows every stage on it', async () => {
+  // Shorter stages, the smoke shape: the curve needs the stages, not their length.
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/demo.ts', 'breaking-point', '-e', 'STAGES=2s:10,2s:25,2s:50,2s:75,3s:100'],
+    {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const svg = /degradation curve (\S+-curve\.svg)/.exec(r.stdout)?.[1];
+  assert.ok(svg, r.stdout);
+  const json = svg.replace(/-curve\.svg$/, '.json');
+  const stages = (JSON.parse(readFileSync(join(repoRoot, json), 'utf8')) as { findings: { data: { stages: { label: string }[] } } })
+    .findings.data.stages;
+  try {
+    const c = await checkCurve(join(repoRoot, svg));
+    assert.deepEqual(c.errors, []);
+    assert.deepEqual(c.axisLabels, ['10', '25', '50', '75', '100'], 'every stage on the load axis, in order');
+    assert.deepEqual(
+      stages.map((s) => s.label),
+      c.axisLabels,
+    );
+    // p50, p95 and p99 for each stage that ran.
+    assert.equal(c.points, 3 * stages.length);
+    for (const text of ['p50', 'p95', 'p99', 'error rate', 'last healthy'])
+      assert.ok(c.texts.includes(text), `${text} in ${c.texts.join('|')}`);
+    assert.ok(readFileSync(c.screenshot).subarray(1, 4).toString() === 'PNG', c.screenshot);
+  } finally {
+    for (const f of [svg, json, json.replace(/\.json$/, '.xml'), svg.replace(/\.svg$/, '.png')]) rmSync(join(repoRoot, f), { force: true });
+  }
+});
+
+test('the curve marks the breaking point where a run has one, and a results file without stages gets a clear refusal', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'floodgate-curve-'));
+  const stage = (label: string, p: number, errorRate: number) => ({
+    label,
+    load: Number(label),
+    requests: 100,
+    p50Ms: p,
+    p95Ms: p * 2,
+    p99: p * 3,
+    errorRate,
+  });
+  const results = {
+    scenario: 'breaking-point',
+    profile: 'full',
+    baseUrl: 'http://127.0.0.1:8087',
+    findings: {
+      data: {
+        model: 'closed',
+        unit: 'clients',
+        breakingPoint: '750',
+        lastHealthy: '250',
+        stages: [stage('100', 5, 0), stage('250', 8, 0), stage('500', 120, 0.1), stage('750', 900, 0.6)],
+      },
+    },
+  };
+  writeFileSync(join(dir, 'run.json'), JSON.stringify(results));
+  writeFileSync(join(dir, 'echo.json'), JSON.stringify({ scenario: 'echo' }));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/curve.ts', join(dir, 'run.json'), join(dir, 'echo.json')], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 1, 'one of the two could not be drawn');
+  assert.match(r.stderr, /cannot draw .*echo\.json: echo results carry no stage findings/);
+  const c = await checkCurve(join(dir, 'run-curve.svg'));
+  assert.deepEqual(c.axisLabels, ['100', '250', '500', '750']);
+  assert.ok(c.texts.includes('breaking point') && c.texts.includes('last healthy'), c.texts.join('|'));
+  rmSync(dir, { recursive: true });
+});
 
 test('npm run demo with an unknown scenario says which there are', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', 'nope'], {
