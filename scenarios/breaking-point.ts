@@ -4,7 +4,6 @@
 // stage, degradation. A stage whose errors pass STOP_AT ends the run (k6's abortOnFail).
 import http from 'k6/http';
 import exec from 'k6/execution';
-import { sleep } from 'k6';
 import { Trend } from 'k6/metrics';
 import type { Scenario } from 'k6/options';
 import { defineScenario } from '../lib/k6/scenario.ts';
@@ -12,7 +11,7 @@ import { BREAKING_POINT } from '../lib/catalog/breaking-point.ts';
 import { durationSeconds } from '../lib/options.ts';
 import { tagPhase } from '../lib/k6/phases.ts';
 import { trackFailure } from '../lib/k6/metrics.ts';
-import { staggerStart } from '../lib/k6/clients.ts';
+import { clientTurn } from '../lib/k6/clients.ts';
 import { heldStages, stageSpans } from '../lib/stage-findings.ts';
 import { stageFindings, type StagedRun } from '../lib/stage-report.ts';
 import { withTag } from '../lib/samples.ts';
@@ -158,10 +157,7 @@ const params = { timeout: k.REQUEST_TIMEOUT, tags: { name: k.DATA_PATH } };
 
 /** Closed model: a client sends, waits for the answer, thinks, and sends again. */
 export function client(): void {
-  staggerStart(k.THINK_TIME);
-  tagPhase(spans, 'stage');
-  trackFailure(http.get(dataUrl, params));
-  if (k.THINK_TIME > 0) sleep(k.THINK_TIME);
+  clientTurn(dataUrl, params, k.THINK_TIME, spans, 'stage');
 }
 
 /** Open model: one request per arrival. */

@@ -4,7 +4,6 @@
 // wind-down, as the study does.
 import http from 'k6/http';
 import { setTimeout } from 'k6/timers';
-import { sleep } from 'k6';
 import exec from 'k6/execution';
 import { Trend } from 'k6/metrics';
 import { defineScenario } from '../lib/k6/scenario.ts';
@@ -13,7 +12,7 @@ import { durationSeconds } from '../lib/options.ts';
 import { tagPhase, type Timeline } from '../lib/k6/phases.ts';
 import { trackFailure } from '../lib/k6/metrics.ts';
 import { windowHealthy } from '../lib/recovery-window.ts';
-import { staggerStart } from '../lib/k6/clients.ts';
+import { clientTurn } from '../lib/k6/clients.ts';
 
 const run = defineScenario(RECOVERY);
 const k = run.knobs;
@@ -84,10 +83,7 @@ const dataUrl = `${run.baseUrl}${k.DATA_PATH}`;
 const params = { timeout: k.REQUEST_TIMEOUT, tags: { name: k.DATA_PATH } };
 
 export function client(): void {
-  staggerStart(k.THINK_TIME);
-  tagPhase(timeline);
-  trackFailure(http.get(dataUrl, params));
-  if (k.THINK_TIME > 0) sleep(k.THINK_TIME);
+  clientTurn(dataUrl, params, k.THINK_TIME, timeline);
 }
 
 export function blaster(): void {

@@ -1,7 +1,10 @@
 // Clients as the studies model them: each sends a request, waits its think time, and sends the
 // next, so N clients send about N / think-time requests a second while the service keeps up.
+import http, { type Params } from 'k6/http';
 import exec from 'k6/execution';
 import { sleep } from 'k6';
+import { tagPhase, type Timeline } from './phases.ts';
+import { trackFailure } from './metrics.ts';
 
 const GOLDEN = 0.6180339887498949;
 
@@ -13,4 +16,15 @@ const GOLDEN = 0.6180339887498949;
  */
 export function staggerStart(thinkTime: number): void {
   if (exec.vu.iterationInScenario === 0 && thinkTime > 0) sleep(((exec.vu.idInTest * GOLDEN) % 1) * thinkTime);
+}
+
+/**
+ * One turn of a client: (first time) its spread start, its requests tagged with the phase of
+ * the run (`tag`: phase, stage), one GET counted by failure mode, then its think time.
+ */
+export function clientTurn(url: string, params: Params, thinkTime: number, timeline: Timeline, tag = 'phase'): void {
+  staggerStart(thinkTime);
+  tagPhase(timeline, tag);
+  trackFailure(http.get(url, params));
+  if (thinkTime > 0) sleep(thinkTime);
 }

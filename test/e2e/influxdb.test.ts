@@ -134,6 +134,8 @@ test('every panel query of every dashboard returns data, once each scenario has 
       DURATION: '3s',
     });
     await streamed('ws-hold', 'ws', ['--workers', '2'], { CONNECTIONS: '50', SOCKETS_PER_VU: '25', RAMP: '1s', HOLD: '3s' });
+    // Two stages of a few clients, long enough for the probe's CPU share (two scrapes a stage).
+    await streamed('breaking-point', 'capacity', [], { STAGES: '3s:5,3s:10', HEALTHY_UP_TO: '10' });
     await streamed('db-pool', 'db-pool', ['--schema', schema, '--pool-size', '5', '--hold-ms', '500'], {
       OVERLOAD_STAGES: '1s:40,3s:40',
       RECOVERY_FOR: '4s',
