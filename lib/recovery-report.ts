@@ -31,7 +31,7 @@ export function recoveryFindings(data: SummaryData, plan: BlastPlan): Findings {
         ? `${achieved.toFixed(0)} req/s of the ${plan.rate} asked: k6 sent ${Math.round((achieved / plan.rate) * 100)} % of it` +
           (dropped > 0 ? ` and dropped ${dropped} arrivals (short of VUs or CPU)` : '') +
           ': the overload, and the recovery from it, were smaller than asked; give k6 more CPU or a machine of its own'
-        : `${achieved.toFixed(0)} req/s, the ${plan.rate} asked`,
+        : `${achieved.toFixed(0)} req/s of the ${plan.rate} asked: k6 kept to it`,
     },
     {
       label: 'health endpoint',

@@ -43,9 +43,11 @@ const load: Scenario = closed
       timeUnit: '1s',
       stages: heldStages(k.STAGES),
       // Arrivals do not wait for answers: VUs for every request of the top stage to wait its
-      // whole timeout; past that k6 counts dropped_iterations.
-      preAllocatedVUs: Math.ceil(top * 0.2) + 10,
-      maxVUs: Math.ceil(top * (timeoutSeconds + 1)) + 20,
+      // whole timeout (and a quarter second of bookkeeping), all made before the run, as
+      // recovery's blast does: k6 makes a VU found short mid-run one at a time and drops
+      // arrivals meanwhile. Past them k6 counts dropped_iterations.
+      preAllocatedVUs: Math.ceil(top * (timeoutSeconds + 0.25)) + 20,
+      maxVUs: Math.ceil(top * (timeoutSeconds + 0.25)) + 20,
       gracefulStop: k.REQUEST_TIMEOUT,
       exec: 'arrival',
     };

@@ -7,6 +7,8 @@ import { tagPhase, type Timeline } from './phases.ts';
 import { trackFailure } from './metrics.ts';
 
 const GOLDEN = 0.6180339887498949;
+/** Whether this VU (module state is per VU) has made its first turn. */
+let started = false;
 
 /**
  * On a VU's first iteration, waits a share of the think time, so clients are spread over it
@@ -15,7 +17,10 @@ const GOLDEN = 0.6180339887498949;
  * (a stage's new clients) evenly, whatever its size.
  */
 export function staggerStart(thinkTime: number): void {
-  if (exec.vu.iterationInScenario === 0 && thinkTime > 0) sleep(((exec.vu.idInTest * GOLDEN) % 1) * thinkTime);
+  // A flag, not exec.vu.iterationInScenario: each read of exec.vu builds an object in k6.
+  if (started) return;
+  started = true;
+  if (thinkTime > 0) sleep(((exec.vu.idInTest * GOLDEN) % 1) * thinkTime);
 }
 
 /**

@@ -17,7 +17,7 @@ const data = (sent: number, dropped: number, healthMax: number): SummaryData => 
 
 test('a blast k6 kept to is the one asked; the health endpoint answered', () => {
   const f = recoveryFindings(data(59_800, 0, 35), PLAN);
-  assert.equal(f.lines[0]!.text, '1993 req/s, the 2000 asked');
+  assert.equal(f.lines[0]!.text, '1993 req/s of the 2000 asked: k6 kept to it');
   assert.equal(f.lines[1]!.text, 'stayed answered during the blast (slowest 35 ms)');
 });
 
