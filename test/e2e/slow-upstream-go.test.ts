@@ -35,3 +35,20 @@ test('Go, naive: a goroutine per slow call piles up past the limit, and only the
   assert.deepEqual(r.report!.failedThresholds, ['target_inflight']);
   assert.ok(max(r, 'target_inflight') > 200, `about 20 users x 5 req/s x 2.5 s = 250 in flight, saw ${max(r, 'target_inflight')}`);
 });
+
+test('breaking-point against the Go service reads its resources from client_golang unchanged: every stage healthy, CPU, memory and open files per stage (exit 0)', async () => {
+  // The default PROBE_METRICS: the names prom-client and client_golang share. Go has no event
+  // loop, so that row alone stays empty, and nothing gates on it.
+  const r = await smokeAgainst('breaking-point', 'slow-upstream-go', ['--mode', 'protected'], {
+    ...HEADROOM,
+    DATA_PATH: '/api/fast',
+    HEALTHY_LATENCY: '500ms',
+  });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, []);
+  for (const row of ['CPU, max', 'memory, max', 'open files, max']) assert.match(r.stdout, new RegExp(`${row} +\\d`), row);
+  assert.match(r.stdout, /event-loop lag \(s\) +no samples/);
+  assert.match(r.stdout, /last healthy stage +100 clients/);
+  const memory = r.report!.thresholds.find((t) => t.metric === 'target_memory_share')!;
+  assert.ok(memory.observed! > 0 && memory.observed! < 0.9, `memory share ${memory.observed}`);
+});
