@@ -15,6 +15,8 @@ export const REFERENCE_TARGETS = {
   'slow-upstream-go': { port: 8086, healthPath: '/healthz' },
   // The single-container 1,000-client study's service with a ceiling: its endpoints are /api/health and /api/data.
   capacity: { port: 8087, healthPath: '/api/health' },
+  // The Go-API study's edge that verifies JWTs in front of an origin, with its issuer and JWKS.
+  'auth-flood': { port: 8088, healthPath: '/healthz' },
 } as const;
 
 export type TargetName = keyof typeof REFERENCE_TARGETS;

@@ -44,6 +44,10 @@ const args = [
   '-e',
   `BASE_URL=${target.url}`,
   ...(profileGiven ? [] : ['-e', 'PROFILE=smoke']),
+  // The source addresses a scenario's roles need, unless given or waived.
+  ...(entry.localIps && !argv.includes('--local-ips') && !argv.some((a) => /^SHARED_ADDRESS=/.test(a))
+    ? ['--local-ips', entry.localIps]
+    : []),
   ...argv,
   join('dist', `${scenario}.js`),
 ];

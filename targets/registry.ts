@@ -1,5 +1,6 @@
 // Every reference target by name: what `npm run targets -- <name>` can start.
 import type { TargetName } from '../lib/reference-targets.ts';
+import { authFlood } from './auth-flood.ts';
 import { burst } from './burst.ts';
 import { capacity } from './capacity.ts';
 import { dbPool } from './db-pool.ts';
@@ -17,4 +18,5 @@ export const TARGETS: Record<TargetName, TargetModule> = {
   'db-pool': dbPool,
   ws,
   capacity,
+  'auth-flood': authFlood,
 };

@@ -1,5 +1,6 @@
 // Every scenario of the pack, by name: what the demo, fanout, the docs generator and the tests
 // list. A scenario file in scenarios/ without an entry here (or the reverse) fails a test.
+import { AUTH_FLOOD } from './auth-flood.ts';
 import { BREAKING_POINT } from './breaking-point.ts';
 import { BURST } from './burst.ts';
 import { DB_POOL } from './db-pool.ts';
@@ -12,5 +13,5 @@ import { WS_HOLD } from './ws-hold.ts';
 import { WS_THROUGHPUT } from './ws-throughput.ts';
 
 export const SCENARIOS: Record<string, ScenarioDecl> = Object.fromEntries(
-  [ECHO, KEEP_ALIVE, BURST, SLOW_UPSTREAM, DB_POOL, WS_HOLD, WS_THROUGHPUT, RECOVERY, BREAKING_POINT].map((s) => [s.name, s]),
+  [ECHO, KEEP_ALIVE, BURST, SLOW_UPSTREAM, DB_POOL, WS_HOLD, WS_THROUGHPUT, RECOVERY, BREAKING_POINT, AUTH_FLOOD].map((s) => [s.name, s]),
 );

@@ -58,6 +58,11 @@ export interface ScenarioDecl<S extends KnobDecls = KnobDecls> {
   question: string;
   /** The load it sends, one line, for the README's table. */
   load: string;
+  /**
+   * The source addresses its roles need, as k6's --local-ips takes them (a script cannot set
+   * that option): what the demo passes and what the scenario tells a user to pass.
+   */
+  localIps?: string;
   knobs: S;
 }
 

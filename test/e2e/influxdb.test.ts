@@ -103,10 +103,16 @@ function asGrafanaSends(query: string): string {
 }
 
 /** A short run of `scenario` against a fresh `target`, streaming into the test's InfluxDB. */
-async function streamed(scenario: string, target: string, targetArgs: string[], env: Record<string, string>): Promise<void> {
+async function streamed(
+  scenario: string,
+  target: string,
+  targetArgs: string[],
+  env: Record<string, string>,
+  k6Args: string[] = [],
+): Promise<void> {
   const t = await startTarget(target, targetArgs);
   try {
-    const r = await runK6(dist(scenario), { PROFILE: 'smoke', BASE_URL: t.url, ...env }, ['--out', `influxdb=${influx.url}/k6`]);
+    const r = await runK6(dist(scenario), { PROFILE: 'smoke', BASE_URL: t.url, ...env }, ['--out', `influxdb=${influx.url}/k6`, ...k6Args]);
     assert.ok(r.code === 0 || r.code === 99, `${scenario}: ${r.stderr.slice(-500)}`);
   } finally {
     await t.stop();
@@ -136,6 +142,11 @@ test('every panel query of every dashboard returns data, once each scenario has 
     await streamed('ws-hold', 'ws', ['--workers', '2'], { CONNECTIONS: '50', SOCKETS_PER_VU: '25', RAMP: '1s', HOLD: '3s' });
     // Two stages of a few clients, long enough for the probe's CPU share (two scrapes a stage).
     await streamed('breaking-point', 'capacity', [], { STAGES: '3s:5,3s:10', HEALTHY_UP_TO: '10' });
+    // Naive: the JWKS and origin series move, and the attacker gets its 401s.
+    await streamed('auth-flood', 'auth-flood', ['--mode', 'naive'], { DURATION: '4s', ATTACK_RATE: '100' }, [
+      '--local-ips',
+      '127.0.0.10-127.0.0.29',
+    ]);
     await streamed('db-pool', 'db-pool', ['--schema', schema, '--pool-size', '5', '--hold-ms', '500'], {
       OVERLOAD_STAGES: '1s:40,3s:40',
       RECOVERY_FOR: '4s',

@@ -1,0 +1,51 @@
+// Figures the probe derives from a service's Prometheus counters, scrape by scrape: how much one
+// counter grew per unit of another (CPU per request), how much a counter grew within the last
+// window (fetches per minute), and how much it grew since the run began. Each is stateful (the
+// scrapes before) and pure: unit-tested in Node.
+
+/** A counter that went down: the process restarted, so earlier readings say nothing. */
+const restarted = (now: number, before: number) => now < before;
+
+/**
+ * Growth of `numerator` over growth of `denominator` between consecutive scrapes, once the
+ * denominator has grown by at least `minDenominator` (fewer are noise: a scrape's own cost).
+ * Until then the readings accumulate; undefined on the first scrape and while they do.
+ */
+export function perIncrement(minDenominator: number): (numerator: number, denominator: number) => number | undefined {
+  let from: { num: number; den: number } | undefined;
+  return (num, den) => {
+    if (!from || restarted(num, from.num) || restarted(den, from.den)) {
+      from = { num, den };
+      return undefined;
+    }
+    const grown = den - from.den;
+    if (grown < minDenominator) return undefined;
+    const ratio = (num - from.num) / grown;
+    from = { num, den };
+    return ratio;
+  };
+}
+
+/**
+ * How much a counter grew within the last `seconds`: its value now minus its value at the latest
+ * scrape at least that old, or at the first scrape while the run is younger than the window.
+ */
+export function trailingWindow(seconds: number): (value: number, atMs: number) => number {
+  const history: { value: number; at: number }[] = [];
+  return (value, at) => {
+    if (history.length > 0 && restarted(value, history[history.length - 1]!.value)) history.length = 0;
+    history.push({ value, at });
+    // Keep one reading at or before the window's start, and everything after it.
+    while (history.length > 1 && history[1]!.at <= at - seconds * 1000) history.shift();
+    return value - history[0]!.value;
+  };
+}
+
+/** How much a counter grew since the first scrape. */
+export function sinceFirst(): (value: number) => number {
+  let first: number | undefined;
+  return (value) => {
+    if (first === undefined || restarted(value, first)) first = value;
+    return value - first;
+  };
+}

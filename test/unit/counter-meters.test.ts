@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { perIncrement, sinceFirst, trailingWindow } from '../../lib/counter-meters.ts';
+
+test('CPU per request: the growth of one counter over another between scrapes, once enough requests passed', () => {
+  const perRequest = perIncrement(50);
+  assert.equal(perRequest(1000, 100), undefined, 'first scrape');
+  assert.equal(perRequest(1010, 120), undefined, '20 requests: too few, kept accumulating');
+  assert.equal(perRequest(1030, 200), 0.3, '30 ms over 100 requests');
+  assert.equal(perRequest(1030, 300), 0);
+  assert.equal(perRequest(5, 10), undefined, 'a restart starts over');
+});
+
+test('fetches in the last minute: the growth since the latest scrape at least a minute old, or since the first', () => {
+  const perMinute = trailingWindow(60);
+  assert.equal(perMinute(3, 0), 0);
+  assert.equal(perMinute(4, 30_000), 1);
+  assert.equal(perMinute(5, 60_000), 2, 'the scrape at 0 s is exactly a minute old');
+  assert.equal(perMinute(5, 61_000), 2, 'still from the scrape at 0 s, the latest at least a minute old');
+  assert.equal(perMinute(5, 91_000), 1, 'from the scrape at 30 s');
+});
+
+test('growth since the first scrape, starting over when the counter goes down', () => {
+  const grown = sinceFirst();
+  assert.equal(grown(7), 0);
+  assert.equal(grown(9), 2);
+  assert.equal(grown(1), 0);
+});
