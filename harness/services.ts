@@ -86,10 +86,10 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   await once(child, 'exit');
 }
 
-/** A throwaway Redis: no persistence, its own port, stopped with stop(). */
-export async function startRedis(): Promise<Service> {
+/** A throwaway Redis: no persistence, its own port (or `port`: to start it again where it was), stopped with stop(). */
+export async function startRedis(port?: number): Promise<Service> {
   const bin = ensureBinary('redis-server', 'redis-server');
-  const port = await freePort();
+  port ??= await freePort();
   const child = await spawnService(
     bin,
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],

@@ -49,3 +49,21 @@ export function sinceFirst(): (value: number) => number {
     return value - first;
   };
 }
+
+/**
+ * A counter's growth per second over the last `windowSeconds` of scrapes: from the latest
+ * scrape at least that old to now; undefined until the run has lasted that long, and after a
+ * restart until it has again. A window of several scrapes keeps one scrape's delay from
+ * passing for a change of rate.
+ */
+export function ratePerSecond(windowSeconds: number): (value: number, atMs: number) => number | undefined {
+  const history: { value: number; at: number }[] = [];
+  return (value, at) => {
+    if (history.length > 0 && restarted(value, history[history.length - 1]!.value)) history.length = 0;
+    history.push({ value, at });
+    while (history.length > 2 && history[1]!.at <= at - windowSeconds * 1000) history.shift();
+    const from = history[0]!;
+    if (at - from.at < windowSeconds * 1000 || at <= from.at) return undefined;
+    return (value - from.value) / ((at - from.at) / 1000);
+  };
+}

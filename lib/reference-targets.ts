@@ -17,6 +17,8 @@ export const REFERENCE_TARGETS = {
   capacity: { port: 8087, healthPath: '/api/health' },
   // The Go-API study's edge that verifies JWTs in front of an origin, with its issuer and JWKS.
   'auth-flood': { port: 8088, healthPath: '/healthz' },
+  // The Go-API study's burst limiter keeping its state in a KV store (Redis).
+  'kv-writes': { port: 8089, healthPath: '/healthz' },
 } as const;
 
 export type TargetName = keyof typeof REFERENCE_TARGETS;

@@ -5,33 +5,16 @@ import { sleep } from 'k6';
 import { defineScenario } from '../lib/k6/scenario.ts';
 import { BURST } from '../lib/catalog/burst.ts';
 import { currentUser } from '../lib/k6/users.ts';
-import { overLimitRequest, wellBehavedRequest } from '../lib/k6/burst-client.ts';
+import { overLimitRequest, userArrivals, wellBehavedRequest } from '../lib/k6/burst-client.ts';
 
 const run = defineScenario(BURST);
 const { USERS, RATE, DURATION, OVER_RATE, LIMIT, USER_HEADER, API_PATH, REQUEST_TIMEOUT, RATELIMIT_HEADERS } = run.knobs;
 
-/**
- * An arrival rate as k6 wants it (an integer per time unit), to a thousandth of a request per
- * second. VUs: enough for answers taking 100 ms up front, and up to a second's worth of
- * requests in flight before k6 starts dropping iterations (counted in dropped_iterations).
- */
-function arrivals(perSecond: number) {
-  return {
-    executor: 'constant-arrival-rate' as const,
-    rate: Math.round(perSecond * 1000),
-    timeUnit: '1000s',
-    duration: DURATION,
-    preAllocatedVUs: Math.ceil(perSecond * 0.1) + 5,
-    maxVUs: Math.ceil(perSecond) + 10,
-    gracefulStop: REQUEST_TIMEOUT,
-  };
-}
-
 export const options = run.options(
   {
     scenarios: {
-      burst: { ...arrivals(USERS * RATE), exec: 'burst' },
-      ...(OVER_RATE > 0 ? { over_limit: { ...arrivals(OVER_RATE), exec: 'overLimit' } } : {}),
+      burst: { ...userArrivals(USERS * RATE, DURATION, REQUEST_TIMEOUT), exec: 'burst' },
+      ...(OVER_RATE > 0 ? { over_limit: { ...userArrivals(OVER_RATE, DURATION, REQUEST_TIMEOUT), exec: 'overLimit' } } : {}),
     },
   },
   {

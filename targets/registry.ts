@@ -5,6 +5,7 @@ import { burst } from './burst.ts';
 import { capacity } from './capacity.ts';
 import { dbPool } from './db-pool.ts';
 import { echo } from './echo.ts';
+import { kvWrites } from './kv-writes.ts';
 import { slowUpstream } from './slow-upstream.ts';
 import { slowUpstreamGo } from './slow-upstream-go.ts';
 import type { TargetModule } from './target.ts';
@@ -19,4 +20,5 @@ export const TARGETS: Record<TargetName, TargetModule> = {
   ws,
   capacity,
   'auth-flood': authFlood,
+  'kv-writes': kvWrites,
 };

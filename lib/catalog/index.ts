@@ -6,6 +6,7 @@ import { BURST } from './burst.ts';
 import { DB_POOL } from './db-pool.ts';
 import { ECHO } from './echo.ts';
 import { KEEP_ALIVE } from './keep-alive.ts';
+import { KV_WRITES } from './kv-writes.ts';
 import { RECOVERY } from './recovery.ts';
 import type { ScenarioDecl } from './knob.ts';
 import { SLOW_UPSTREAM } from './slow-upstream.ts';
@@ -13,5 +14,8 @@ import { WS_HOLD } from './ws-hold.ts';
 import { WS_THROUGHPUT } from './ws-throughput.ts';
 
 export const SCENARIOS: Record<string, ScenarioDecl> = Object.fromEntries(
-  [ECHO, KEEP_ALIVE, BURST, SLOW_UPSTREAM, DB_POOL, WS_HOLD, WS_THROUGHPUT, RECOVERY, BREAKING_POINT, AUTH_FLOOD].map((s) => [s.name, s]),
+  [ECHO, KEEP_ALIVE, BURST, SLOW_UPSTREAM, DB_POOL, WS_HOLD, WS_THROUGHPUT, RECOVERY, BREAKING_POINT, AUTH_FLOOD, KV_WRITES].map((s) => [
+    s.name,
+    s,
+  ]),
 );

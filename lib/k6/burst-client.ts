@@ -35,6 +35,23 @@ export interface UserRequest {
   timeout: string;
 }
 
+/**
+ * Users' arrivals as k6 wants a rate (an integer per time unit), to a thousandth of a request
+ * per second. VUs: enough for answers taking 100 ms up front, and up to a second's worth of
+ * requests in flight before k6 starts dropping iterations (counted in dropped_iterations).
+ */
+export function userArrivals(perSecond: number, duration: string, gracefulStop: string) {
+  return {
+    executor: 'constant-arrival-rate' as const,
+    rate: Math.round(perSecond * 1000),
+    timeUnit: '1000s',
+    duration,
+    preAllocatedVUs: Math.ceil(perSecond * 0.1) + 5,
+    maxVUs: Math.ceil(perSecond) + 10,
+    gracefulStop,
+  };
+}
+
 /** A request from a user who keeps to the limit: any 429 is a false positive. */
 export function wellBehavedRequest(r: UserRequest): void {
   const res = http.get(r.url, { headers: { [r.userHeader]: r.user }, tags: { user: r.user }, timeout: r.timeout });

@@ -4,7 +4,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dropSchema, ensurePostgres, influxQuery, startInfluxDB, type Service } from '../../harness/services.ts';
+import { dropSchema, ensurePostgres, influxQuery, startInfluxDB, startRedis, type Service } from '../../harness/services.ts';
 import { startTarget, type TargetProcess } from '../../harness/target-process.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { dist, HEADROOM, runK6 } from '../helpers/k6.ts';
@@ -147,6 +147,12 @@ test('every panel query of every dashboard returns data, once each scenario has 
       '--local-ips',
       '127.0.0.10-127.0.0.29',
     ]);
+    const redis = await startRedis();
+    try {
+      await streamed('kv-writes', 'kv-writes', ['--redis-url', redis.url], { USERS: '10', DURATION: '7s' });
+    } finally {
+      await redis.stop();
+    }
     await streamed('db-pool', 'db-pool', ['--schema', schema, '--pool-size', '5', '--hold-ms', '500'], {
       OVERLOAD_STAGES: '1s:40,3s:40',
       RECOVERY_FOR: '4s',

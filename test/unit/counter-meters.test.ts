@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { perIncrement, sinceFirst, trailingWindow } from '../../lib/counter-meters.ts';
+import { perIncrement, ratePerSecond, sinceFirst, trailingWindow } from '../../lib/counter-meters.ts';
 
 test('CPU per request: the growth of one counter over another between scrapes, once enough requests passed', () => {
   const perRequest = perIncrement(50);
@@ -25,4 +25,13 @@ test('growth since the first scrape, starting over when the counter goes down', 
   assert.equal(grown(7), 0);
   assert.equal(grown(9), 2);
   assert.equal(grown(1), 0);
+});
+
+test('writes per second: growth over the last window of scrapes, once the run has lasted a window', () => {
+  const perSecond = ratePerSecond(5);
+  assert.equal(perSecond(100, 0), undefined);
+  assert.equal(perSecond(200, 1000), undefined, 'a second in: shorter than the window');
+  assert.equal(perSecond(600, 5000), 100, '500 writes in 5 s');
+  assert.equal(perSecond(1000, 7000), 800 / 6, 'from the scrape at 1 s, the latest at least 5 s old: 800 in 6 s');
+  assert.equal(perSecond(50, 8000), undefined, 'the store restarted');
 });
