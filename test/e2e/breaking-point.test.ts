@@ -65,8 +65,13 @@ test('naive past its capacity at 50 clients queues: the stage p99 gate fails (ex
   assert.ok(stage(r, '100').p99! > 10 * stage(r, '10').p99!, 'ten times the clients, far more than ten times the p99');
   assert.equal(stage(r, '50').errorRate, 0, 'naive refuses nothing: it queues');
   // Its one worker thread is busy all the time past 40 req/s: CPU runs out first, not memory or files.
+  // Which stage past 40 depends on the CPU the machine leaves the target (a clean-clone CI read
+  // stage 100 once, with a compiler running beside it): any past its capacity is right, 10 is not.
   assert.equal(findings(r).firstExhausted?.resource, 'cpu');
-  assert.ok(['25', '50', '75'].includes(findings(r).firstExhausted!.stage), `CPU first at stage ${findings(r).firstExhausted!.stage}`);
+  assert.ok(
+    ['25', '50', '75', '100'].includes(findings(r).firstExhausted!.stage),
+    `CPU first at stage ${findings(r).firstExhausted!.stage}`,
+  );
 });
 
 test('protected past its capacity at 50 clients refuses: the stage error gate fails, the breaking point shows (exit 99 on http_req_failed{scenario:load,capacity:required})', async () => {
