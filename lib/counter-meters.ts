@@ -67,3 +67,17 @@ export function ratePerSecond(windowSeconds: number): (value: number, atMs: numb
     return (value - from.value) / ((at - from.at) / 1000);
   };
 }
+
+/**
+ * One counter's growth over another's since the first scrape, once the second has grown by at
+ * least `minDenominator` (origin queries per expiry, once a few expiries are in: one query
+ * counted a moment before its expiry would read as two for the first).
+ */
+export function ratioSinceFirst(minDenominator: number): (numerator: number, denominator: number) => number | undefined {
+  let first: { num: number; den: number } | undefined;
+  return (num, den) => {
+    if (!first || restarted(num, first.num) || restarted(den, first.den)) first = { num, den };
+    const grown = den - first.den;
+    return grown < minDenominator ? undefined : (num - first.num) / grown;
+  };
+}

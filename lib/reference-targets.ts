@@ -19,6 +19,8 @@ export const REFERENCE_TARGETS = {
   'auth-flood': { port: 8088, healthPath: '/healthz' },
   // The Go-API study's burst limiter keeping its state in a KV store (Redis).
   'kv-writes': { port: 8089, healthPath: '/healthz' },
+  // The flood-defence study's hot key: Redis in front of a slow PostgreSQL query.
+  'cache-stampede': { port: 8090, healthPath: '/healthz' },
 } as const;
 
 export type TargetName = keyof typeof REFERENCE_TARGETS;

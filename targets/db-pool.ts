@@ -7,9 +7,8 @@ import pg from 'pg';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { readBody, routes, sendJson, serveHttp } from './http-server.ts';
 import { closingAlso } from './lifecycle.ts';
+import { databaseUrlFlag } from './store-flags.ts';
 import type { TargetModule } from './target.ts';
-
-export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** Everything the target owns lives in this schema; created idempotently, nothing else touched. */
 function schemaSql(schema: string): string {
@@ -44,11 +43,7 @@ export const dbPool: TargetModule = {
     'balance-drift': 'one debit in ten takes twice its amount off the balance: the ledger and the balances disagree',
   },
   flags: {
-    'database-url': {
-      describe: 'PostgreSQL to use (env DATABASE_URL wins over the default)',
-      type: 'string',
-      defaults: { protected: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL, naive: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL },
-    },
+    'database-url': databaseUrlFlag('PostgreSQL to use'),
     schema: {
       describe: 'schema the target creates and uses',
       type: 'string',

@@ -10,10 +10,10 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import { routes, sendJson, serveHttp } from './http-server.ts';
 import { closingAlso } from './lifecycle.ts';
 import { gcra } from './token-bucket.ts';
+import { redisUrlFlag } from './store-flags.ts';
 import type { TargetModule } from './target.ts';
 
 export const API_PATH = '/api/work';
-const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 // The study's window: a user's state is written at most once a second.
 const WINDOW_SECONDS = 1;
 // What the study's code gives the KV entry (expirationTtl: 60).
@@ -57,11 +57,7 @@ export const kvWrites: TargetModule = {
   flags: {
     limit: { describe: 'requests per user per 1 s window', type: 'number', defaults: { protected: 5, naive: 5 } },
     'user-header': { describe: 'request header naming the user', type: 'string', defaults: { protected: 'X-User-Id', naive: 'X-User-Id' } },
-    'redis-url': {
-      describe: 'the KV store (env REDIS_URL wins over the default)',
-      type: 'string',
-      defaults: { protected: process.env.REDIS_URL ?? DEFAULT_REDIS_URL, naive: process.env.REDIS_URL ?? DEFAULT_REDIS_URL },
-    },
+    'redis-url': redisUrlFlag('the KV store'),
     'key-prefix': { describe: 'key prefix in the store', type: 'string', defaults: { protected: 'floodgate:kv', naive: 'floodgate:kv' } },
     'on-kv-failure': {
       describe: 'while the store fails: admit on the counts in memory (open), or refuse with 429 and Retry-After (closed)',

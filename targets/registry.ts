@@ -2,6 +2,7 @@
 import type { TargetName } from '../lib/reference-targets.ts';
 import { authFlood } from './auth-flood.ts';
 import { burst } from './burst.ts';
+import { cacheStampede } from './cache-stampede.ts';
 import { capacity } from './capacity.ts';
 import { dbPool } from './db-pool.ts';
 import { echo } from './echo.ts';
@@ -21,4 +22,5 @@ export const TARGETS: Record<TargetName, TargetModule> = {
   capacity,
   'auth-flood': authFlood,
   'kv-writes': kvWrites,
+  'cache-stampede': cacheStampede,
 };

@@ -3,6 +3,7 @@
 import { AUTH_FLOOD } from './auth-flood.ts';
 import { BREAKING_POINT } from './breaking-point.ts';
 import { BURST } from './burst.ts';
+import { CACHE_STAMPEDE } from './cache-stampede.ts';
 import { DB_POOL } from './db-pool.ts';
 import { ECHO } from './echo.ts';
 import { KEEP_ALIVE } from './keep-alive.ts';
@@ -14,8 +15,18 @@ import { WS_HOLD } from './ws-hold.ts';
 import { WS_THROUGHPUT } from './ws-throughput.ts';
 
 export const SCENARIOS: Record<string, ScenarioDecl> = Object.fromEntries(
-  [ECHO, KEEP_ALIVE, BURST, SLOW_UPSTREAM, DB_POOL, WS_HOLD, WS_THROUGHPUT, RECOVERY, BREAKING_POINT, AUTH_FLOOD, KV_WRITES].map((s) => [
-    s.name,
-    s,
-  ]),
+  [
+    ECHO,
+    KEEP_ALIVE,
+    BURST,
+    SLOW_UPSTREAM,
+    DB_POOL,
+    WS_HOLD,
+    WS_THROUGHPUT,
+    RECOVERY,
+    BREAKING_POINT,
+    AUTH_FLOOD,
+    KV_WRITES,
+    CACHE_STAMPEDE,
+  ].map((s) => [s.name, s]),
 );

@@ -150,6 +150,12 @@ test('every panel query of every dashboard returns data, once each scenario has 
     const redis = await startRedis();
     try {
       await streamed('kv-writes', 'kv-writes', ['--redis-url', redis.url], { USERS: '10', DURATION: '7s' });
+      await streamed(
+        'cache-stampede',
+        'cache-stampede',
+        ['--redis-url', redis.url, '--database-url', pg, '--schema', schema, '--key-prefix', schema],
+        { RATE: '100', DURATION: '6s' },
+      );
     } finally {
       await redis.stop();
     }

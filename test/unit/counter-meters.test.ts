@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { perIncrement, ratePerSecond, sinceFirst, trailingWindow } from '../../lib/counter-meters.ts';
+import { perIncrement, ratePerSecond, ratioSinceFirst, sinceFirst, trailingWindow } from '../../lib/counter-meters.ts';
 
 test('CPU per request: the growth of one counter over another between scrapes, once enough requests passed', () => {
   const perRequest = perIncrement(50);
@@ -34,4 +34,12 @@ test('writes per second: growth over the last window of scrapes, once the run ha
   assert.equal(perSecond(600, 5000), 100, '500 writes in 5 s');
   assert.equal(perSecond(1000, 7000), 800 / 6, 'from the scrape at 1 s, the latest at least 5 s old: 800 in 6 s');
   assert.equal(perSecond(50, 8000), undefined, 'the store restarted');
+});
+
+test('origin queries per expiry: growth over growth since the first scrape, once enough expiries are in', () => {
+  const perExpiry = ratioSinceFirst(3);
+  assert.equal(perExpiry(10, 4), undefined, 'first scrape');
+  assert.equal(perExpiry(13, 6), undefined, 'two expiries: too few');
+  assert.equal(perExpiry(14, 7), 4 / 3);
+  assert.equal(perExpiry(1, 0), undefined, 'the store was emptied: starts over');
 });
