@@ -7,6 +7,8 @@ import type { Findings, SummaryData } from './summary.ts';
 /** Probe-derived: the store's write commands per request offered, over the last 5 s. */
 export const WRITES_PER_REQUEST = 'target_kv_writes_per_request';
 /** Probe-derived: WRITES_PER_REQUEST x requests a user sends a day x users a day. */
+/** The store's health in the outage phase, as the probe read it (a figure of the scenario). */
+export const STORE_UP_IN_OUTAGE = 'target_kv_store_healthy{phase:outage}';
 export const PROJECTED_PER_DAY = 'kv_projected_writes_per_day';
 
 export interface Projection {
@@ -37,16 +39,19 @@ export function kvFindings(data: SummaryData, p: Projection): Findings {
   if (p.outage) {
     const refused = data.metrics['rate_limit_false_positives{phase:outage}']?.values.rate;
     const errors = data.metrics['failed_requests{failure_mode:http_5xx,phase:outage}']?.values.count ?? 0;
+    const storeUp = data.metrics[STORE_UP_IN_OUTAGE]?.values.min;
     lines.push({
       label: 'store outage',
       text:
-        refused === undefined
-          ? 'no user request was answered during the outage'
-          : errors > 0
-            ? `the limiter failed with the store: ${errors} 5xx to users`
-            : refused > 0
-              ? `fail-closed: ${(refused * 100).toFixed(1)} % of users' requests refused with 429, no 5xx`
-              : 'fail-open: users admitted on the counts in memory, no 5xx',
+        storeUp !== 0
+          ? 'the store was never seen down in the outage phase (break it at OUTAGE_AT, or map target_kv_store_healthy): nothing to say of it'
+          : refused === undefined
+            ? 'no user request was answered during the outage'
+            : errors > 0
+              ? `the limiter failed with the store: ${errors} 5xx to users`
+              : refused > 0
+                ? `fail-closed: ${(refused * 100).toFixed(1)} % of users' requests refused with 429, no 5xx`
+                : 'fail-open: users admitted on the counts in memory, no 5xx',
     });
   }
   return { title: 'Findings', lines, data: { writesPerRequest: measured, projectedPerDay: projected, quota: p.quota } };

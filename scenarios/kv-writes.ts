@@ -12,7 +12,7 @@ import { overLimitRequest, userArrivals, wellBehavedRequest } from '../lib/k6/bu
 import { probeConfig, targetProbe } from '../lib/k6/probe.ts';
 import { tagPhase, type Timeline } from '../lib/k6/phases.ts';
 import { ratePerSecond } from '../lib/counter-meters.ts';
-import { kvFindings, PROJECTED_PER_DAY, WRITES_PER_REQUEST } from '../lib/kv-report.ts';
+import { kvFindings, PROJECTED_PER_DAY, STORE_UP_IN_OUTAGE, WRITES_PER_REQUEST } from '../lib/kv-report.ts';
 
 const run = defineScenario(KV_WRITES);
 const k = run.knobs;
@@ -71,7 +71,7 @@ export const options = run.options(
         ? [
             { label: 'users refused in the outage', metric: 'rate_limit_false_positives{phase:outage}', stat: 'rate' },
             { label: "users' 5xx in the outage", metric: 'failed_requests{failure_mode:http_5xx,phase:outage}', stat: 'count' },
-            { label: 'store up in the outage (1 yes, 0 no), lowest', metric: 'target_kv_store_healthy{phase:outage}', stat: 'min' },
+            { label: 'store up in the outage (1 yes, 0 no), lowest', metric: STORE_UP_IN_OUTAGE, stat: 'min' },
           ]
         : []),
     ],

@@ -14,7 +14,7 @@ export const KV_WRITES = declareScenario({
   load: 'constant arrival rate: 100 users x 5 req/s plus one at 20 req/s; the store broken mid-run by you or the test',
   knobs: {
     ...BURST_SHAPE,
-    DURATION: knob(duration(1, 24 * 3600), 'length of the load', { full: '60s', smoke: '14s' }),
+    DURATION: knob(duration(1, 24 * 3600), 'length of the load', { full: '60s', smoke: '16s' }),
     OUTAGE_AT: knob(duration(0, 24 * 3600), 'when the store is broken (by you, or the test: the scenario only times it)', {
       full: '20s',
       smoke: '4s',

@@ -29,9 +29,10 @@ test('protected: users unaffected, every invalid token refused, JWKS fetched onc
   assert.deepEqual(r.report!.failedThresholds, []);
   assert.ok(k6Values(r, 'http_reqs{role:attack}').count! > 1500, 'the flood ran: about 300 req/s for 10 s');
   assert.ok(k6Values(r, 'http_reqs{role:legit}').count! > 500, 'users ran: 90 at about 1 req/s');
-  assert.equal(k6Values(r, 'target_jwks_fetches_per_minute').max, 1);
+  // 1, or 0 when the first scrape came after the first fetch: the cache's one either way.
+  assert.ok(k6Values(r, 'target_jwks_fetches_per_minute').max! <= 1);
   assert.equal(k6Values(r, 'target_origin_invalid_requests').max, 0);
-  assert.ok(k6Values(r, 'target_cpu_ms_per_request').count! >= 5, 'CPU per request sampled through the run');
+  assert.ok(k6Values(r, 'target_cpu_ms_per_rejection').count! >= 5, 'CPU per refused token sampled through the run');
 });
 
 test('naive: the JWKS fetched for every request and invalid tokens forwarded to the origin (exit 99 on those two gates)', async () => {
@@ -60,8 +61,11 @@ test('an edge that does not check expiry lets a stolen expired token through to 
 test("refusals that cost 15 ms of CPU each: past the study's budget, and the flood slows everyone (exit 99 on CPU and latency)", async () => {
   const r = await flood(['--fault', 'slow-reject']);
   assert.equal(r.code, 99, r.stdout + r.stderr);
+  // Through the run, not a start-up moment: most readings past the budget.
+  const perRefusal = k6Values(r, 'target_cpu_ms_per_rejection').med!;
+  assert.ok(perRefusal > 10, `median ${perRefusal} ms of CPU per refusal`);
   for (const gate of [
-    'target_cpu_ms_per_request',
+    'target_cpu_ms_per_rejection',
     'http_req_duration{scenario:flood,role:attack}',
     'http_req_duration{scenario:flood,role:legit}',
   ]) {

@@ -11,8 +11,8 @@ import { startRedis, type Service } from '../../harness/services.ts';
 import { startTarget, type TargetProcess } from '../../harness/target-process.ts';
 import { dist, HEADROOM, runK6, type K6Result } from '../helpers/k6.ts';
 
-// After 5 s of steady load (the probe's window of writes per second), before 2 s of recovered.
-const OUTAGE = { OUTAGE_AT: '7s', OUTAGE_FOR: '3s', RECOVERY: '2s' };
+// After 5 s of steady load (the probe's window of writes per second); 3 s to reconnect, then 3 s recovered.
+const OUTAGE = { OUTAGE_AT: '7s', OUTAGE_FOR: '3s', RECOVERY: '3s' };
 const seconds = (d: string) => Number(d.replace(/s$/, '')) * 1000;
 
 /** Stops `redis` OUTAGE_AT into the load (its first request at the target) and starts it again OUTAGE_FOR later. */

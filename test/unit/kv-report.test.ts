@@ -24,6 +24,7 @@ test('the outage is told by what users got: 5xx, refusals (fail-closed) or admis
         target_kv_writes_per_request: { med: 0.05, count: 9 },
         'rate_limit_false_positives{phase:outage}': { rate },
         'failed_requests{failure_mode:http_5xx,phase:outage}': { count: errors },
+        'target_kv_store_healthy{phase:outage}': { min: 0 },
       }),
       plan,
     ).lines.map((l) => l.text);
@@ -37,4 +38,12 @@ test('the outage is told by what users got: 5xx, refusals (fail-closed) or admis
 
 test('no store writes read: said, not a zero', () => {
   assert.match(kvFindings(data({}), { ...plan, outage: false }).lines[0]!.text, /^not measured/);
+});
+
+test('an outage phase in which the store was never seen down is said so, not called fail-open', () => {
+  const f = kvFindings(
+    data({ 'rate_limit_false_positives{phase:outage}': { rate: 0 }, 'target_kv_store_healthy{phase:outage}': { min: 1 } }),
+    plan,
+  );
+  assert.match(f.lines[1]!.text, /^the store was never seen down/);
 });
