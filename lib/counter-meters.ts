@@ -27,18 +27,26 @@ export function perIncrement(minDenominator: number): (numerator: number, denomi
 }
 
 /**
- * How much a counter grew within the last `seconds`: its value now minus its value at the latest
- * scrape at least that old, or at the first scrape while the run is younger than the window.
+ * The scrapes a window of `seconds` reaches back to: given each reading, the latest earlier one at
+ * least that old (or the first, while the run is younger), forgetting those before a restart.
  */
-export function trailingWindow(seconds: number): (value: number, atMs: number) => number {
+function windowStart(seconds: number): (value: number, atMs: number) => { value: number; at: number } {
   const history: { value: number; at: number }[] = [];
   return (value, at) => {
     if (history.length > 0 && restarted(value, history[history.length - 1]!.value)) history.length = 0;
     history.push({ value, at });
-    // Keep one reading at or before the window's start, and everything after it.
-    while (history.length > 1 && history[1]!.at <= at - seconds * 1000) history.shift();
-    return value - history[0]!.value;
+    while (history.length > 2 && history[1]!.at <= at - seconds * 1000) history.shift();
+    return history[0]!;
   };
+}
+
+/**
+ * How much a counter grew within the last `seconds`: its value now minus its value at the latest
+ * scrape at least that old, or at the first scrape while the run is younger than the window.
+ */
+export function trailingWindow(seconds: number): (value: number, atMs: number) => number {
+  const start = windowStart(seconds);
+  return (value, at) => value - start(value, at).value;
 }
 
 /** How much a counter grew since the first scrape. */
@@ -57,12 +65,9 @@ export function sinceFirst(): (value: number) => number {
  * passing for a change of rate.
  */
 export function ratePerSecond(windowSeconds: number): (value: number, atMs: number) => number | undefined {
-  const history: { value: number; at: number }[] = [];
+  const start = windowStart(windowSeconds);
   return (value, at) => {
-    if (history.length > 0 && restarted(value, history[history.length - 1]!.value)) history.length = 0;
-    history.push({ value, at });
-    while (history.length > 2 && history[1]!.at <= at - windowSeconds * 1000) history.shift();
-    const from = history[0]!;
+    const from = start(value, at);
     if (at - from.at < windowSeconds * 1000 || at <= from.at) return undefined;
     return (value - from.value) / ((at - from.at) / 1000);
   };

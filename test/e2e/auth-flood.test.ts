@@ -5,23 +5,13 @@
 // fail their own gates.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTarget } from '../../harness/target-process.ts';
-import { dist, HEADROOM, runK6, type K6Result } from '../helpers/k6.ts';
+import { HEADROOM, type K6Result, k6Values, smokeAgainst } from '../helpers/k6.ts';
 
 // ADDRESSES defaults to 20: the attacker dials from the first 2, users from the other 18.
 const POOL = ['--local-ips', '127.0.0.10-127.0.0.29'];
 
-async function flood(targetArgs: string[], env: Record<string, string> = {}, k6Args: string[] = POOL): Promise<K6Result> {
-  const t = await startTarget('auth-flood', targetArgs);
-  try {
-    return await runK6(dist('auth-flood'), { PROFILE: 'smoke', BASE_URL: t.url, ...env }, k6Args);
-  } finally {
-    await t.stop();
-  }
-}
-
-type Values = Record<string, number>;
-const k6Values = (r: K6Result, metric: string) => (r.report as unknown as { k6: Record<string, { values: Values }> }).k6[metric]!.values;
+const flood = (targetArgs: string[], env: Record<string, string> = {}, k6Args: string[] = POOL): Promise<K6Result> =>
+  smokeAgainst('auth-flood', 'auth-flood', targetArgs, env, k6Args);
 
 test('protected: users unaffected, every invalid token refused, JWKS fetched once, nothing invalid at the origin (exit 0)', async () => {
   const r = await flood([], HEADROOM);

@@ -5,24 +5,14 @@
 // (exit 99), a Redis lock across them one (exit 0).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTarget } from '../../harness/target-process.ts';
-import { dist, HEADROOM, runK6, type K6Result } from '../helpers/k6.ts';
+import { HEADROOM, type K6Result, k6Values, smokeAgainst } from '../helpers/k6.ts';
 import { privateStores } from '../helpers/stores.ts';
 
 const stores = privateStores();
 
 /** A smoke run against a fresh target with its own schema and key prefix. */
-async function stampede(targetArgs: string[], env: Record<string, string> = {}): Promise<K6Result> {
-  const t = await startTarget('cache-stampede', [...stores.targetArgs('cache'), ...targetArgs]);
-  try {
-    return await runK6(dist('cache-stampede'), { PROFILE: 'smoke', BASE_URL: t.url, ...env });
-  } finally {
-    await t.stop();
-  }
-}
-
-type Values = Record<string, number>;
-const k6Values = (r: K6Result, metric: string) => (r.report as unknown as { k6: Record<string, { values: Values }> }).k6[metric]!.values;
+const stampede = (targetArgs: string[], env: Record<string, string> = {}): Promise<K6Result> =>
+  smokeAgainst('cache-stampede', 'cache-stampede', [...stores.targetArgs('cache'), ...targetArgs], env);
 
 test('protected: one origin query per expiry, readers served stale while it runs (exit 0)', async () => {
   const r = await stampede([], HEADROOM);

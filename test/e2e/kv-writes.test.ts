@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startRedis, type Service } from '../../harness/services.ts';
 import { startTarget, type TargetProcess } from '../../harness/target-process.ts';
-import { dist, HEADROOM, runK6, type K6Result } from '../helpers/k6.ts';
+import { dist, HEADROOM, type K6Result, k6Values, runK6 } from '../helpers/k6.ts';
 
 // After 5 s of steady load (the probe's window of writes per second); 3 s to reconnect, then 3 s recovered.
 const OUTAGE = { OUTAGE_AT: '7s', OUTAGE_FOR: '3s', RECOVERY: '3s' };
@@ -38,9 +38,6 @@ async function kvRun(targetArgs: string[], env: Record<string, string>, outage: 
     await redis.current.stop();
   }
 }
-
-type Values = Record<string, number>;
-const k6Values = (r: K6Result, metric: string) => (r.report as unknown as { k6: Record<string, { values: Values }> }).k6[metric]!.values;
 
 test('protected: a write per user per second, through a store outage with no 5xx and no user refused, writing again after it (exit 0)', async () => {
   const r = await kvRun([], HEADROOM, true);

@@ -4,13 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTarget } from '../../harness/target-process.ts';
-import { dist, HEADROOM, runK6, smokeAgainst, type K6Result } from '../helpers/k6.ts';
+import { dist, HEADROOM, k6Values, runK6, smokeAgainst } from '../helpers/k6.ts';
 
 const against = (mode: string, env: Record<string, string> = {}, targetArgs: string[] = []) =>
   smokeAgainst('slow-upstream', 'slow-upstream', ['--mode', mode, ...targetArgs], env);
-
-type Values = Record<string, number>;
-const k6Values = (r: K6Result, metric: string) => (r.report as unknown as { k6: Record<string, { values: Values }> }).k6[metric]!.values;
 
 test('protected: in flight capped near the global limit, canary fast, breaker opened in the outage and closed after (exit 0)', async () => {
   const r = await against('protected', HEADROOM);

@@ -49,14 +49,19 @@ export async function smokeAgainst(
   target: string,
   targetArgs: string[],
   env: Record<string, string> = {},
+  k6Args: string[] = [],
 ): Promise<K6Result> {
   const t = await startTarget(target, targetArgs);
   try {
-    return await runK6(dist(scenario), { PROFILE: 'smoke', BASE_URL: t.url, ...env });
+    return await runK6(dist(scenario), { PROFILE: 'smoke', BASE_URL: t.url, ...env }, k6Args);
   } finally {
     await t.stop();
   }
 }
+
+/** A metric's values as k6 gave them at the end of the run (the report keeps k6's own data under `k6`). */
+export const k6Values = (r: K6Result, metric: string) =>
+  (r.report as unknown as { k6: Record<string, { values: Record<string, number> }> }).k6[metric]!.values;
 
 export type Sections = Record<string, Record<string, unknown>>;
 
