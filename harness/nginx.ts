@@ -20,6 +20,10 @@ export interface NginxConfig {
   /** Files to serve, by path under the root. */
   files?: Record<string, string>;
   modules?: (keyof typeof MODULES)[];
+  /** The port to listen on (default or 0: a free one). */
+  port?: number;
+  /** The address to listen on (default 127.0.0.1; 0.0.0.0 only inside a container whose ports map to loopback). */
+  host?: string;
 }
 
 export async function startNginx(c: NginxConfig): Promise<Service> {
@@ -31,7 +35,7 @@ export async function startNginx(c: NginxConfig): Promise<Service> {
   const root = join(dir, 'html');
   mkdirSync(root, { recursive: true });
   for (const [path, text] of Object.entries(c.files ?? {})) writeFileSync(join(root, path), text);
-  const port = await freePort();
+  const port = c.port || (await freePort());
   const conf = join(dir, 'nginx.conf');
   writeFileSync(
     conf,
@@ -50,7 +54,7 @@ http {
   scgi_temp_path ${dir}/scgi;
   ${c.http ?? ''}
   server {
-    listen 127.0.0.1:${port};
+    listen ${c.host ?? '127.0.0.1'}:${port};
     root ${root};
     location = /healthz { return 200 "ok\\n"; }
     ${c.server}
@@ -59,7 +63,7 @@ http {
 `,
   );
   // -e: the log of errors before the config's own error_log applies (nginx >= 1.19.5).
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://${c.host && c.host !== '0.0.0.0' ? c.host : '127.0.0.1'}:${port}`;
   const errorLog = join(dir, 'error.log');
   const child = await spawnService(bin, ['-p', dir, '-c', conf, '-e', errorLog], `nginx on port ${port}`, answers(`${url}/healthz`, 200), {
     log: () => (existsSync(errorLog) ? readFileSync(errorLog, 'utf8') : ''),

@@ -91,6 +91,17 @@ const commaList = (raw: string) =>
     .map((item) => item.trim())
     .filter((item) => item !== '');
 
+/** A non-empty comma-separated list of `item`s, each parsed by it: "least_conn,hash". */
+export function list<T>(item: Knob<T>): Knob<T[]> {
+  return {
+    allowed: `a comma-separated list, each ${item.allowed}`,
+    parse: (raw) => {
+      const items = commaList(raw).map((i) => item.parse(i));
+      return items.length > 0 && items.every((i) => i !== undefined) ? (items as T[]) : undefined;
+    },
+  };
+}
+
 /** A comma-separated list of host names (empty allowed). */
 export function hostList(): Knob<string[]> {
   const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$|^\[[0-9a-f:.]+\]$/i;

@@ -21,6 +21,8 @@ export const REFERENCE_TARGETS = {
   'kv-writes': { port: 8089, healthPath: '/healthz' },
   // The flood-defence study's hot key: Redis in front of a slow PostgreSQL query.
   'cache-stampede': { port: 8090, healthPath: '/healthz' },
+  // The flood-defence study's load balancing: Debian's nginx in front of replicas, one strategy per path.
+  'lb-strategies': { port: 8091, healthPath: '/healthz' },
 } as const;
 
 export type TargetName = keyof typeof REFERENCE_TARGETS;

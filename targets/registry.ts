@@ -7,6 +7,7 @@ import { capacity } from './capacity.ts';
 import { dbPool } from './db-pool.ts';
 import { echo } from './echo.ts';
 import { kvWrites } from './kv-writes.ts';
+import { lbStrategies } from './lb-strategies.ts';
 import { slowUpstream } from './slow-upstream.ts';
 import { slowUpstreamGo } from './slow-upstream-go.ts';
 import type { TargetModule } from './target.ts';
@@ -23,4 +24,5 @@ export const TARGETS: Record<TargetName, TargetModule> = {
   'auth-flood': authFlood,
   'kv-writes': kvWrites,
   'cache-stampede': cacheStampede,
+  'lb-strategies': lbStrategies,
 };

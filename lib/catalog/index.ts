@@ -8,6 +8,7 @@ import { DB_POOL } from './db-pool.ts';
 import { ECHO } from './echo.ts';
 import { KEEP_ALIVE } from './keep-alive.ts';
 import { KV_WRITES } from './kv-writes.ts';
+import { LB_STRATEGIES_SCENARIO } from './lb-strategies.ts';
 import { RECOVERY } from './recovery.ts';
 import type { ScenarioDecl } from './knob.ts';
 import { SLOW_UPSTREAM } from './slow-upstream.ts';
@@ -28,5 +29,6 @@ export const SCENARIOS: Record<string, ScenarioDecl> = Object.fromEntries(
     AUTH_FLOOD,
     KV_WRITES,
     CACHE_STAMPEDE,
+    LB_STRATEGIES_SCENARIO,
   ].map((s) => [s.name, s]),
 );

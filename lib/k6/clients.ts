@@ -7,8 +7,8 @@ import { tagPhase, type Timeline } from './phases.ts';
 import { trackFailure } from './metrics.ts';
 
 const GOLDEN = 0.6180339887498949;
-/** Whether this VU (module state is per VU) has made its first turn. */
-let started = false;
+/** The scenarios (by key) in which this VU (module state is per VU) has made its first turn. */
+const started = new Set<string>();
 
 /**
  * On a VU's first iteration, waits a share of the think time, so clients are spread over it
@@ -16,10 +16,11 @@ let started = false;
  * measures the herd. The golden-ratio sequence spreads any batch of VUs that start together
  * (a stage's new clients) evenly, whatever its size.
  */
-export function staggerStart(thinkTime: number): void {
-  // A flag, not exec.vu.iterationInScenario: each read of exec.vu builds an object in k6.
-  if (started) return;
-  started = true;
+export function staggerStart(thinkTime: number, key = ''): void {
+  // A set, not exec.vu.iterationInScenario: each read of exec.vu builds an object in k6. A VU
+  // reused by a later scenario (`key`) starts spread again, not with every other VU at once.
+  if (started.has(key)) return;
+  started.add(key);
   if (thinkTime > 0) sleep(((exec.vu.idInTest * GOLDEN) % 1) * thinkTime);
 }
 

@@ -107,8 +107,8 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
         figures?: Figure[];
         /** The target probe: why each target_* metric may go unsampled, and which PROBE_METRICS lacks. */
         probe?: ProbeReport;
-        /** Gates this run cannot judge (e.g. no outage, so no recovery): left out and listed in the summary. */
-        skip?: { gates: (key: string) => boolean; why: string };
+        /** Gates this run cannot judge (e.g. no outage, so no recovery): left out and listed in the summary, each with the first reason that holds. */
+        skip?: { gates: (key: string) => boolean; why: string } | { gates: (key: string) => boolean; why: string }[];
         /** A placeholder tag of the file's gates and the filters it stands for in this run (lib/samples.ts, expandPlaceholder). */
         expand?: { placeholder: string; into: string[]; whyNone: string };
         /** The scenario's conclusions from the whole run, printed after the tables and kept in the JSON. */
@@ -122,8 +122,8 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
           for (const rule of rules) notGated.push({ metric: key, expression: expressionOf(rule), why: extra.expand!.whyNone });
           continue;
         }
-        if (extra.skip?.gates(key))
-          for (const rule of rules) notGated.push({ metric: key, expression: expressionOf(rule), why: extra.skip.why });
+        const skipped = [extra.skip ?? []].flat().find((s) => s.gates(key));
+        if (skipped) for (const rule of rules) notGated.push({ metric: key, expression: expressionOf(rule), why: skipped.why });
         else judged[key] = rules;
       }
       const expanded = extra.expand ? expandPlaceholder(judged, extra.expand.placeholder, extra.expand.into) : judged;

@@ -159,6 +159,7 @@ test('every panel query of every dashboard returns data, once each scenario has 
     } finally {
       await redis.stop();
     }
+    await streamed('lb-strategies', 'lb-strategies', [], { STRATEGY: 'least_conn', STRATEGIES: 'least_conn', USERS: '20', DURATION: '3s' });
     await streamed('db-pool', 'db-pool', ['--schema', schema, '--pool-size', '5', '--hold-ms', '500'], {
       OVERLOAD_STAGES: '1s:40,3s:40',
       RECOVERY_FOR: '4s',

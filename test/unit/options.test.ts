@@ -1,7 +1,7 @@
 // Knobs from -e: a bad value names the key, the value and what is allowed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bool, duration, durationSeconds, hostList, int, num, oneOf, readKnobs, stages, url } from '../../lib/options.ts';
+import { bool, duration, durationSeconds, hostList, int, list, num, oneOf, readKnobs, stages, url } from '../../lib/options.ts';
 
 /** The message the pack stops a test with (lib/fail.ts throws it as a string). */
 function failure(f: () => unknown): string {
@@ -28,6 +28,10 @@ test('each knob type parses what it allows and rejects the rest', () => {
   assert.deepEqual(hostList().parse('api.example.com, *.staging.example.com'), ['api.example.com', '*.staging.example.com']);
   assert.deepEqual(hostList().parse(''), []);
   assert.equal(hostList().parse('http://x'), undefined);
+  assert.deepEqual(list(oneOf('a', 'b')).parse('b, a'), ['b', 'a']);
+  assert.equal(list(oneOf('a', 'b')).parse('a,c'), undefined, 'every item must parse');
+  assert.equal(list(oneOf('a', 'b')).parse(' , '), undefined, 'at least one item');
+  assert.match(list(oneOf('a', 'b')).allowed, /comma-separated list, each one of a, b/);
   assert.equal(url().parse('http://127.0.0.1:8081/'), 'http://127.0.0.1:8081');
   assert.equal(url().parse('127.0.0.1:8081'), undefined);
   assert.equal(durationSeconds('1.5m'), 90);
