@@ -31,7 +31,7 @@ test('least_conn with replica-1 overloaded: p99 kept, the slow replica under its
 });
 
 test('round robin judged, all three side by side: a third to the slow replica, users queue behind it (exit 99 on http_req_duration{strategy:under_test}, lb_slow_replica_share{strategy:under_test})', async () => {
-  const r = await through(['round_robin', 'least_conn', 'hash']);
+  const r = await through(['round_robin', 'least_conn', 'hash'], [], { DURATION: '3s' });
   assert.equal(r.code, 99, r.stdout + r.stderr);
   assert.deepEqual(r.report!.failedThresholds, ['http_req_duration{strategy:round_robin}', 'lb_slow_replica_share{strategy:round_robin}']);
   const slow = row(r, 'share to replica-1 (slow)');
