@@ -23,6 +23,8 @@ export const REFERENCE_TARGETS = {
   'cache-stampede': { port: 8090, healthPath: '/healthz' },
   // The flood-defence study's load balancing: Debian's nginx in front of replicas, one strategy per path.
   'lb-strategies': { port: 8091, healthPath: '/healthz' },
+  // The flood-defence study's queue offload: writes accepted onto a Redis stream, applied by workers at the database's pace.
+  'queue-offload': { port: 8092, healthPath: '/healthz' },
 } as const;
 
 export type TargetName = keyof typeof REFERENCE_TARGETS;

@@ -10,6 +10,7 @@ import { durationSeconds } from '../lib/options.ts';
 import { probeConfig, targetProbe } from '../lib/k6/probe.ts';
 import { checkLedger, debit } from '../lib/k6/db-pool-ledger.ts';
 import { Trend } from 'k6/metrics';
+import { newRunId } from '../lib/run-id.ts';
 
 const run = defineScenario(DB_POOL);
 const k = run.knobs;
@@ -61,7 +62,7 @@ export const options = run.options(
 export function setup(): { runId: string } {
   run.setup();
   // Every key and account of this run starts with it, so the ledger check reads only this run.
-  return { runId: `fg${Date.now().toString(36)}${Math.floor(Math.random() * 1e9).toString(36)}` };
+  return { runId: newRunId() };
 }
 
 export const handleSummary = run.handleSummary;

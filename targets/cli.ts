@@ -9,6 +9,8 @@ import { TARGETS } from './registry.ts';
 import { startBalancer } from './balancer.ts';
 import type { FlagValue, RunningTarget, TargetFlag, TargetModule } from './target.ts';
 import { runWsWorker } from './ws-worker.ts';
+import { runQueueWorker } from './queue-worker.ts';
+import { QUEUE_WORKER_ENV } from './queue-store.ts';
 
 const DEFAULT_GRACE_MS = 10_000;
 
@@ -178,6 +180,7 @@ async function main(): Promise<void> {
   }
 }
 
-// The ws target forks workers that run this same bundle: they serve, they do not parse a CLI.
-if (cluster.isWorker) runWsWorker();
+// The ws and queue-offload targets fork workers that run this same bundle: they serve or drain, they do not parse a CLI.
+if (process.env[QUEUE_WORKER_ENV]) await runQueueWorker();
+else if (cluster.isWorker) runWsWorker();
 else await main();

@@ -8,6 +8,7 @@ import { dbPool } from './db-pool.ts';
 import { echo } from './echo.ts';
 import { kvWrites } from './kv-writes.ts';
 import { lbStrategies } from './lb-strategies.ts';
+import { queueOffload } from './queue-offload.ts';
 import { slowUpstream } from './slow-upstream.ts';
 import { slowUpstreamGo } from './slow-upstream-go.ts';
 import type { TargetModule } from './target.ts';
@@ -25,4 +26,5 @@ export const TARGETS: Record<TargetName, TargetModule> = {
   'kv-writes': kvWrites,
   'cache-stampede': cacheStampede,
   'lb-strategies': lbStrategies,
+  'queue-offload': queueOffload,
 };

@@ -9,6 +9,7 @@ import { ECHO } from './echo.ts';
 import { KEEP_ALIVE } from './keep-alive.ts';
 import { KV_WRITES } from './kv-writes.ts';
 import { LB_STRATEGIES_SCENARIO } from './lb-strategies.ts';
+import { QUEUE_OFFLOAD } from './queue-offload.ts';
 import { RECOVERY } from './recovery.ts';
 import type { ScenarioDecl } from './knob.ts';
 import { SLOW_UPSTREAM } from './slow-upstream.ts';
@@ -30,5 +31,6 @@ export const SCENARIOS: Record<string, ScenarioDecl> = Object.fromEntries(
     KV_WRITES,
     CACHE_STAMPEDE,
     LB_STRATEGIES_SCENARIO,
+    QUEUE_OFFLOAD,
   ].map((s) => [s.name, s]),
 );

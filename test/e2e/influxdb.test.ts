@@ -122,7 +122,9 @@ async function streamed(
 test('every panel query of every dashboard returns data, once each scenario has streamed a short run', async () => {
   const schema = `floodgate_dash_${process.pid}`;
   const pg = await ensurePostgres();
-  try {
+  // Two lanes side by side: this test asks only that every series gets data, not how fast
+  // anything was, and one lane at a time was the longest test of the suite.
+  const withoutStores = async () => {
     await streamed('keep-alive', 'echo', [], { STAGES: '1s:3,2s:3' });
     await streamed('burst', 'burst', [], { USERS: '10', DURATION: '4s' });
     await streamed('slow-upstream', 'slow-upstream', ['--upstream-min-ms', '200', '--upstream-max-ms', '300'], {
@@ -142,6 +144,9 @@ test('every panel query of every dashboard returns data, once each scenario has 
     await streamed('ws-hold', 'ws', ['--workers', '2'], { CONNECTIONS: '50', SOCKETS_PER_VU: '25', RAMP: '1s', HOLD: '3s' });
     // Two stages of a few clients, long enough for the probe's CPU share (two scrapes a stage).
     await streamed('breaking-point', 'capacity', [], { STAGES: '3s:5,3s:10', HEALTHY_UP_TO: '10' });
+    await streamed('lb-strategies', 'lb-strategies', [], { STRATEGY: 'least_conn', STRATEGIES: 'least_conn', USERS: '20', DURATION: '3s' });
+  };
+  const withStores = async () => {
     // Naive: the JWKS and origin series move, and the attacker gets its 401s.
     await streamed('auth-flood', 'auth-flood', ['--mode', 'naive'], { DURATION: '4s', ATTACK_RATE: '100' }, [
       '--local-ips',
@@ -156,14 +161,22 @@ test('every panel query of every dashboard returns data, once each scenario has 
         ['--redis-url', redis.url, '--database-url', pg, '--schema', schema, '--key-prefix', schema],
         { RATE: '100', DURATION: '6s' },
       );
+      await streamed(
+        'queue-offload',
+        'queue-offload',
+        ['--redis-url', redis.url, '--database-url', pg, '--schema', schema, '--key-prefix', `${schema}_queue`],
+        { RATE: '150', DRAIN_WITHIN: '3s', SETTLE_FOR: '1s' },
+      );
     } finally {
       await redis.stop();
     }
-    await streamed('lb-strategies', 'lb-strategies', [], { STRATEGY: 'least_conn', STRATEGIES: 'least_conn', USERS: '20', DURATION: '3s' });
     await streamed('db-pool', 'db-pool', ['--schema', schema, '--pool-size', '5', '--hold-ms', '500'], {
       OVERLOAD_STAGES: '1s:40,3s:40',
       RECOVERY_FOR: '4s',
     });
+  };
+  try {
+    await Promise.all([withoutStores(), withStores()]);
   } finally {
     await dropSchema(pg, schema);
   }
