@@ -17,8 +17,15 @@ if (!strategies.includes(k.STRATEGY)) {
     `-e STRATEGY=${k.STRATEGY} is not among -e STRATEGIES=${strategies.join(',')}: the gates judge a strategy the run sends load through`,
   );
 }
-if (k.SLOW_REPLICA !== '' && !k.REPLICAS.includes(k.SLOW_REPLICA)) {
-  fail(`-e SLOW_REPLICA=${k.SLOW_REPLICA} is not one of -e REPLICAS=${k.REPLICAS.join(',')} (or empty: no replica is slow)`);
+if (strategies.length > 1 && !k.API_PATH.includes(STRATEGY_PLACEHOLDER)) {
+  fail(
+    `-e API_PATH=${k.API_PATH} has no ${STRATEGY_PLACEHOLDER}: the ${strategies.length} strategies of -e STRATEGIES would all go to one endpoint; ` +
+      `name each strategy's path with ${STRATEGY_PLACEHOLDER}, or run one strategy (-e STRATEGIES=${k.STRATEGY})`,
+  );
+}
+const replicas = [...new Set(k.REPLICAS)];
+if (k.SLOW_REPLICA !== '' && !replicas.includes(k.SLOW_REPLICA)) {
+  fail(`-e SLOW_REPLICA=${k.SLOW_REPLICA} is not one of -e REPLICAS=${replicas.join(',')} (or empty: no replica is slow)`);
 }
 
 const seconds = durationSeconds(k.DURATION)!;
@@ -56,7 +63,7 @@ export const options = run.options(
           { label: 'latency p95', metric: 'http_req_duration', stat: 'p(95)' },
           { label: 'latency p99', metric: 'http_req_duration', stat: 'p(99)' },
           { label: 'errors', metric: 'http_req_failed', stat: 'rate' },
-          ...k.REPLICAS.map((r) => ({
+          ...replicas.map((r) => ({
             label: `share to ${r}${r === k.SLOW_REPLICA ? ' (slow)' : ''}`,
             metric: `lb_replica_share{replica:${r}}`,
             stat: 'rate',
@@ -74,7 +81,7 @@ export const options = run.options(
         why: `STRATEGY=${k.STRATEGY} does not promise a user one replica; the hash strategy does`,
       },
       {
-        gates: (key) => key.startsWith('lb_slow_replica_share') && k.SLOW_REPLICA === '',
+        gates: (key) => key.startsWith('lb_slow_replica_share_of_even') && k.SLOW_REPLICA === '',
         why: 'SLOW_REPLICA is empty: no replica was named slow',
       },
     ],
@@ -96,7 +103,7 @@ export function user(): void {
     user: `user-${exec.vu.idInTest}`,
     userHeader: k.USER_HEADER,
     replicaHeader: k.REPLICA_HEADER,
-    replicas: k.REPLICAS,
+    replicas,
     slowReplica: k.SLOW_REPLICA,
     timeout: k.REQUEST_TIMEOUT,
     pace,

@@ -12,6 +12,7 @@ import { tagPhase, type Timeline } from '../lib/k6/phases.ts';
 import { userArrivals } from '../lib/k6/burst-client.ts';
 import { checkWriteLedger, writeOnce } from '../lib/k6/queue-client.ts';
 import { newRunId } from '../lib/run-id.ts';
+import { sinceFirst } from '../lib/counter-meters.ts';
 
 const run = defineScenario(QUEUE_OFFLOAD);
 const k = run.knobs;
@@ -26,14 +27,26 @@ const timeline: Timeline = [
 /** Seconds from the end of the burst to the first scrape that saw the queue empty. */
 const drainedAfter = new Trend('queue_drained_after_seconds');
 let drained = false; // the probe's own VU
+// The service's count of reclaimed entries is its own, since it started: this run's share of it.
+const reclaimedSince = sinceFirst();
 const probe = targetProbe(
-  probeConfig(run, burstSeconds + drainSeconds + durationSeconds(k.SETTLE_FOR)!, undefined, (v) => {
-    if (drained || v.target_queue_backlog !== 0) return;
-    const since = exec.instance.currentTestRunDuration / 1000 - burstSeconds;
-    if (since < 0) return;
-    drained = true;
-    drainedAfter.add(since);
-  }),
+  probeConfig(
+    run,
+    burstSeconds + drainSeconds + durationSeconds(k.SETTLE_FOR)!,
+    {
+      queue_reclaimed_in_run: {
+        from: (v) => (v.target_queue_reclaimed === undefined ? undefined : reclaimedSince(v.target_queue_reclaimed)),
+        needs: 'target_queue_reclaimed',
+      },
+    },
+    (v) => {
+      if (drained || v.target_queue_backlog !== 0) return;
+      const since = exec.instance.currentTestRunDuration / 1000 - burstSeconds;
+      if (since < 0) return;
+      drained = true;
+      drainedAfter.add(since);
+    },
+  ),
 );
 
 export const options = run.options(
@@ -49,7 +62,8 @@ export const options = run.options(
     figures: [
       { label: 'backlog, most', metric: 'target_queue_backlog', stat: 'max' },
       { label: 'queue empty after the burst (s)', metric: 'queue_drained_after_seconds', stat: 'min' },
-      { label: 'entries reclaimed from a stuck worker', metric: 'target_queue_reclaimed', stat: 'max' },
+      { label: 'entries reclaimed from a worker that held them too long', metric: 'queue_reclaimed_in_run', stat: 'max' },
+      { label: 'writes with no answer (may have been applied)', metric: 'writes_unanswered', stat: 'count' },
       { label: '202s naming a status URL', metric: 'writes_status_url_given', stat: 'rate' },
       { label: 'writes queued (202) rather than applied (201)', metric: 'writes_queued', stat: 'rate' },
       // Writers all waiting on a slow service: k6 could not send the rest of the burst.

@@ -48,12 +48,12 @@ export async function drain(server: Server, inflight: Inflight, deadlineMs: numb
 }
 
 /** The same running target, with `cleanup` (a pool, an upstream, a Redis client) after its close. */
-export function closingAlso<T extends RunningTarget>(target: T, cleanup: () => Promise<void>): T {
+export function closingAlso<T extends RunningTarget>(target: T, cleanup: (deadlineMs: number) => Promise<void>): T {
   return {
     ...target,
     async close(deadlineMs: number) {
       await target.close(deadlineMs);
-      await cleanup();
+      await cleanup(deadlineMs);
     },
   };
 }

@@ -22,6 +22,7 @@ const KEY = /^[\w.-]{1,128}$/;
 const KEY_TTL_S = 24 * 3600;
 // A worker that died is started again after this, as an orchestrator would.
 const RESTART_MS = 1_000;
+const MAX_AMOUNT = 1_000_000_000;
 
 // Accept, atomically: the key remembered (or already known: a retry) and, if new, the write queued.
 const ACCEPT = `if redis.call('set', KEYS[1], '1', 'NX', 'EX', ARGV[3]) or ARGV[4] == '0' then
@@ -156,8 +157,9 @@ export const queueOffload: TargetModule = {
       } catch {
         // answered below
       }
-      if (typeof amount !== 'number' || !Number.isInteger(amount) || amount < 1) {
-        return sendJson(res, 400, { error: 'expected a JSON body {"amount": <positive integer>}' });
+      // Bounded: a write the database would refuse must be refused here, not poison the queue.
+      if (typeof amount !== 'number' || !Number.isInteger(amount) || amount < 1 || amount > MAX_AMOUNT) {
+        return sendJson(res, 400, { error: `expected a JSON body {"amount": <integer from 1 to ${MAX_AMOUNT}>}` });
       }
       const statusUrl = `${WRITE_PATH}/${encodeURIComponent(key)}`;
       if (mode === 'naive') {
@@ -187,13 +189,24 @@ export const queueOffload: TargetModule = {
         pool
           .query<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.${table} WHERE left(idempotency_key, length($1)) = $1`, [runPrefix])
           .then((r) => Number(r.rows[0]!.n));
-      let queued = 0;
+      // Queued: keys still in the stream and not applied. An entry whose write committed but
+      // is not yet acknowledged (a worker killed between the two), or a second entry of one key,
+      // is one write, not two.
+      const inStream = new Set<string>();
       for (let from = '-'; ;) {
         const page = (await redis.xrange(stream, from, '+', 'COUNT', 1000)) as [string, string[]][];
-        for (const [, fields] of page) if (writeOf(fields)?.key.startsWith(runPrefix)) queued++;
+        for (const [, fields] of page) {
+          const key = writeOf(fields)?.key;
+          if (key?.startsWith(runPrefix)) inStream.add(key);
+        }
         if (page.length < 1000) break;
         from = `(${page[page.length - 1]![0]}`;
       }
+      const appliedOfStream = await pool.query<{ n: string }>(
+        `SELECT count(*) AS n FROM ${schema}.applied WHERE idempotency_key = ANY($1)`,
+        [[...inStream]],
+      );
+      const queued = inStream.size - Number(appliedOfStream.rows[0]!.n);
       sendJson(res, 200, { applied: await ofRun('applied'), effects: await ofRun('effects'), queued });
     }
 
@@ -220,15 +233,22 @@ export const queueOffload: TargetModule = {
         return table(req, res);
       },
     });
-    return closingAlso(server, async () => {
+    return closingAlso(server, async (deadlineMs) => {
       closing = true;
+      // SIGTERM: each finishes the write in hand; one stuck (a store away, or stopped) is killed at the deadline.
       await Promise.all(
         [...running.values()].map(
           ({ child }) =>
             new Promise<void>((resolve) => {
               if (child.exitCode !== null || child.signalCode !== null) return resolve();
-              child.once('exit', () => resolve());
+              const timer = setTimeout(() => child.kill('SIGKILL'), Math.max(deadlineMs, 1_000));
+              child.once('exit', () => {
+                clearTimeout(timer);
+                resolve();
+              });
               child.kill('SIGTERM');
+              // A stopped process (SIGSTOP) acts on nothing until it runs again.
+              child.kill('SIGCONT');
             }),
         ),
       );

@@ -15,7 +15,8 @@ export const replicaId = (i: number) => `replica-${i + 1}`;
 /** Where API_PATH names the strategy. */
 export const STRATEGY_PLACEHOLDER = '{strategy}';
 
-const replicaName = text(/^[\w.-]{1,64}$/, '1-64 of A-Z a-z 0-9 _ . -');
+// Addresses too (127.0.0.1:8001, [::1]:8001): what nginx's $upstream_addr names a replica by.
+const replicaName = text(/^[\w.:[\]-]{1,64}$/, '1-64 of A-Z a-z 0-9 _ . - : [ ]');
 
 export const LB_STRATEGIES_SCENARIO = declareScenario({
   name: 'lb-strategies',
@@ -40,7 +41,7 @@ export const LB_STRATEGIES_SCENARIO = declareScenario({
     REPLICAS: knob(list(replicaName), 'the replicas behind the balancer, as their header names them', {
       full: [0, 1, 2].map(replicaId).join(','),
     }),
-    SLOW_REPLICA: knob(text(/^([\w.-]{1,64})?$/, 'one of REPLICAS, or empty'), 'the replica you made slow (empty: none)', {
+    SLOW_REPLICA: knob(text(/^([\w.:[\]-]{1,64})?$/, 'one of REPLICAS, or empty'), 'the replica you made slow (empty: none)', {
       full: replicaId(0),
     }),
     REQUEST_TIMEOUT: knob(duration(0.001, 600), 'per-request timeout', { full: '10s', smoke: '3s' }),

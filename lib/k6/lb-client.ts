@@ -3,14 +3,18 @@
 // where the user is, whatever the balancer and the replicas are.
 import http from 'k6/http';
 import { sleep } from 'k6';
-import { Rate } from 'k6/metrics';
+import { Rate, Trend } from 'k6/metrics';
 import { headerOf } from '../http-headers.ts';
 import { trackFailure } from './metrics.ts';
 
 /** Per replica (tag replica): the share of answers it gave. Tagged strategy by the scenario. */
 export const replicaShare = new Rate('lb_replica_share');
-/** The share of answers that came from the replica you made slow: least_conn keeps it under its even share. */
-export const slowReplicaShare = new Rate('lb_slow_replica_share');
+/**
+ * The slow replica's share of answers in units of its even share (1 / replicas): each answer adds
+ * the number of replicas if the slow one gave it, else 0, so the average is share x replicas.
+ * 1 is its even share, whatever the number of replicas; least_conn keeps it well under.
+ */
+export const slowReplicaShareOfEven = new Trend('lb_slow_replica_share_of_even');
 /** Per answer after a user's first: whether it came from another replica than the user's last. */
 export const userMoved = new Rate('lb_user_moved');
 /** Answers that named no replica known to REPLICAS: such a run cannot say where users went. */
@@ -45,7 +49,7 @@ export function userTurn(u: LbUser): void {
     replicaUnnamed.add(!known);
     if (known) {
       for (const r of u.replicas) replicaShare.add(r === replica, { replica: r });
-      if (u.slowReplica !== '') slowReplicaShare.add(replica === u.slowReplica);
+      if (u.slowReplica !== '') slowReplicaShareOfEven.add(replica === u.slowReplica ? u.replicas.length : 0);
       const last = lastReplica[u.strategy];
       if (last !== undefined) userMoved.add(last !== replica);
       lastReplica[u.strategy] = replica;

@@ -16,6 +16,11 @@ export const writesAppliedTwice = new Counter('writes_applied_twice');
 export const statusUrlGiven = new Rate('writes_status_url_given');
 /** Share of acknowledged writes that were queued (202) rather than applied before the answer (201). */
 export const writesQueued = new Rate('writes_queued');
+/**
+ * Writes no answer came back for (a timeout, a cut connection): they may have been applied, and
+ * each one applied can hide one lost write in writes_lost, which is then a lower bound.
+ */
+export const writesUnanswered = new Counter('writes_unanswered');
 
 export interface Write {
   url: string;
@@ -32,6 +37,7 @@ function post(w: Write, name: string): boolean {
     tags: { name },
   });
   trackFailure(res);
+  if (res.status === 0) writesUnanswered.add(1);
   const acknowledged = res.status === 201 || res.status === 202;
   if (res.status === 202) {
     let body: unknown;
@@ -47,16 +53,38 @@ function post(w: Write, name: string): boolean {
   return acknowledged;
 }
 
-/** A write, and (with probability `retryShare`) the same write again, as a client retries after a lost answer. */
+/**
+ * A write, and (with probability `retryShare`) the same write again, as a client retries after a
+ * lost answer. Acknowledged once if either POST was: the service owes the key one effect.
+ */
 export function writeOnce(w: Write, retryShare: number): void {
-  if (post(w, 'POST write')) writesLost.add(1);
-  if (retryShare > 0 && Math.random() < retryShare) post(w, 'POST write (retry)');
+  let acknowledged = post(w, 'POST write');
+  if (retryShare > 0 && Math.random() < retryShare) acknowledged = post(w, 'POST write (retry)') || acknowledged;
+  if (acknowledged) writesLost.add(1);
 }
+
+const LEDGER_FIELDS = ['applied', 'effects', 'queued'] as const;
 
 /** In teardown: reads the ledger for this run's keys and records the consistency metrics. */
 export function checkWriteLedger(ledgerUrl: string, runId: string): void {
-  const res = http.get(`${ledgerUrl}?prefix=${encodeURIComponent(runId)}`, { timeout: '60s', tags: { name: 'ledger' } });
-  if (res.status !== 200) {
+  // The separator keeps this run's prefix from matching a run whose id merely starts with it.
+  const res = http.get(`${ledgerUrl}?prefix=${encodeURIComponent(`${runId}-`)}`, { timeout: '60s', tags: { name: 'ledger' } });
+  let l: Record<string, unknown> | undefined;
+  try {
+    l = res.status === 200 ? (res.json() as Record<string, unknown>) : undefined;
+  } catch {
+    l = undefined;
+  }
+  if (l !== undefined && !LEDGER_FIELDS.every((f) => Number.isInteger(l![f]) && (l![f] as number) >= 0)) {
+    console.error(
+      `${PREFIX} the ledger at ${ledgerUrl} answered ${String(res.body).slice(0, 200)}: expected {"applied": n, "effects": n, "queued": n} ` +
+        "(this run's keys applied, the times they took effect, and those still queued); the write check could not run",
+    );
+    writesLost.add(1);
+    writesAppliedTwice.add(1);
+    return;
+  }
+  if (l === undefined) {
     console.error(
       `${PREFIX} cannot read the ledger at ${ledgerUrl} (${res.status === 0 ? res.error : `HTTP ${res.status}`}): the write check could not run; ` +
         'set -e LEDGER_PATH= to run without it',
@@ -65,8 +93,8 @@ export function checkWriteLedger(ledgerUrl: string, runId: string): void {
     writesAppliedTwice.add(1);
     return;
   }
-  const l = res.json() as { applied: number; effects: number; queued: number };
-  writesLost.add(-(l.applied + l.queued));
-  writesAppliedTwice.add(l.effects - l.applied);
-  console.log(`${PREFIX} ledger for run ${runId}: ${l.applied} writes applied (${l.effects} effects), ${l.queued} still queued`);
+  const { applied, effects, queued } = l as Record<(typeof LEDGER_FIELDS)[number], number>;
+  writesLost.add(-(applied + queued));
+  writesAppliedTwice.add(effects - applied);
+  console.log(`${PREFIX} ledger for run ${runId}: ${applied} writes applied (${effects} effects), ${queued} still queued`);
 }
