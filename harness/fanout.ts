@@ -18,6 +18,9 @@ import { ensureK6 } from './k6-setup.mjs';
 import { k6Env } from './k6-env.mjs';
 import { repoRoot } from './paths.mjs';
 import { startTarget, type TargetProcess } from './target-process.ts';
+import { runVerdict } from './verdict.ts';
+import { INFLUX_URL } from './cli-args.ts';
+import { SAMPLE_RULE } from '../lib/samples.ts';
 
 const MAX_PROCS = 64;
 // 127.0.0.1 is where the reference targets listen; the generators dial from .11 on.
@@ -27,6 +30,8 @@ const USAGE = `usage: npm run fanout -- <scenario> --procs N [--first-ip 127.0.0
   scenarios: ${Object.keys(SCENARIOS).join(', ')}
   --procs N       k6 processes, 1 to ${MAX_PROCS}; each runs 1/N of the test (its VUs, its arrivals)
   --first-ip IP   source address of the first process; the others take the next ones (loopback only)
+  with --out influxdb=URL/db among the k6 args, the parts are tagged with one testid and the
+  whole is judged exactly from InfluxDB (npm run verdict), percentiles included
   e.g. npm run fanout -- ws-hold --procs 8 -e CONNECTIONS=100000 -e SOCKETS_PER_VU=500`;
 
 export interface FanoutPlan {
@@ -34,6 +39,19 @@ export interface FanoutPlan {
   procs: number;
   ips: string[];
   k6Args: string[];
+  /** Where the parts stream (an `--out influxdb=URL/db` among the k6 args), and the test's id there. */
+  influx?: { url: string; db: string; testid: string };
+}
+
+/** The InfluxDB output among k6's args (`--out influxdb=...`, `-o influxdb=...`, `--out=influxdb=...`), if any. */
+export function influxOutput(k6Args: readonly string[]): { url: string; db: string } | undefined {
+  for (let i = 0; i < k6Args.length; i++) {
+    const a = k6Args[i]!;
+    const value = a === '--out' || a === '-o' ? k6Args[i + 1] : /^--out=(.*)$/.exec(a)?.[1];
+    const m = value?.startsWith('influxdb=') ? INFLUX_URL.exec(value.slice('influxdb='.length)) : null;
+    if (m) return { url: m[1]!, db: m[2]! };
+  }
+  return undefined;
 }
 
 /** Parses the command line; the k6 args are everything that is not ours, in order. */
@@ -64,7 +82,11 @@ export function parseFanout(argv: string[]): FanoutPlan {
     if (k6Args.some((a) => a === bad || a.startsWith(`${bad}=`)))
       throw new UsageError(`${bad} is set by fanout for each process; leave it out`);
   }
-  return { scenario, procs, ips, k6Args };
+  if (k6Args.some((a) => /^testid=/.test(a)))
+    throw new UsageError('--tag testid=... is set by fanout when it streams to InfluxDB; leave it out');
+  const influx = influxOutput(k6Args);
+  const testid = `${scenario}-${fileStamp(new Date())}-${process.pid}`;
+  return { scenario, procs, ips, k6Args, ...(influx ? { influx: { ...influx, testid } } : {}) };
 }
 
 /** "0,1/4,2/4,3/4,1" and the segment of part i: k6's way of cutting one test into N. */
@@ -96,6 +118,8 @@ function runPart(k6: string, plan: FanoutPlan, i: number, dir: string, baseUrl: 
     sequence,
     '--local-ips',
     plan.ips[i]!,
+    // As k6-operator tags its runners: the verdict over InfluxDB reads the test by its id.
+    ...(plan.influx ? ['--tag', `testid=${plan.influx.testid}`, '--tag', `instance_id=${i + 1}`] : []),
     '-e',
     `RESULTS_DIR=${relative(repoRoot, partDir)}`,
     ...(baseUrl ? ['-e', `BASE_URL=${baseUrl}`] : []),
@@ -204,5 +228,25 @@ async function runAll(k6: string, plan: FanoutPlan, target: TargetProcess | unde
     process.stdout.write(`Parts that crossed a threshold on their own: ${partsCrossed.join(', ')} (the merged verdict fails with them)\n`);
   if (merged.brokenParts.length > 0)
     process.stderr.write(`floodgate fanout: part ${merged.brokenParts.map((i) => i + 1).join(', ')} ended with an error; see its k6.log\n`);
-  return merged.code;
+  if (!plan.influx || merged.brokenParts.length > 0) return merged.code;
+  // Streamed to InfluxDB: the exact verdict over every part's samples decides, on the gates the
+  // parts judged (expanded and skipped as their knobs said), not the merge's percentile bound.
+  process.stdout.write(`\nExact verdict over every part's samples in InfluxDB (testid ${plan.influx.testid}):\n`);
+  const gates: Record<string, string[]> = {};
+  for (const t of merged.thresholds) {
+    if (ctx.reportOnly.has(reportOnlyKey(t.metric, t.expression)) || t.expression === SAMPLE_RULE) continue;
+    (gates[t.metric] ??= []).push(t.expression);
+  }
+  const unmeasured = plan.k6Args.find((a) => a.startsWith('UNMEASURED='))?.slice('UNMEASURED='.length) ?? '';
+  return runVerdict({
+    scenario: plan.scenario,
+    testid: plan.influx.testid,
+    influx: { url: plan.influx.url, db: plan.influx.db },
+    thresholdsFile: '',
+    gates,
+    expand: [],
+    unmeasured: unmeasured.split(',').filter((m) => m !== ''),
+    types: {},
+    resultsDir: dir,
+  });
 }

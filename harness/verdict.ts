@@ -8,13 +8,13 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../lib/fail.ts';
+import { INFLUX_URL, scenarioFirst } from './cli-args.ts';
 import { FAILURE_MODES } from '../lib/failure-modes.ts';
 import { metricType, type MetricType } from '../lib/metric-types.ts';
 import { expandPlaceholder, splitKey } from '../lib/samples.ts';
 import { evaluate, fileStamp, renderJUnit, renderText } from '../lib/summary.ts';
 import { parseThresholds, type Thresholds } from '../lib/thresholds.ts';
 import { summaryFrom, type GateSamples, type Point } from '../lib/verdict.ts';
-import { SCENARIOS } from '../lib/catalog/index.ts';
 import { repoRoot } from './paths.mjs';
 
 export const VERDICT_USAGE = `usage: npm run verdict -- <scenario> --testid <id> [options]
@@ -37,6 +37,8 @@ export interface VerdictPlan {
   testid: string;
   influx: { url: string; db: string };
   thresholdsFile: string;
+  /** The gates as the runners judged them (fanout reads them from their summaries): instead of the file's. */
+  gates?: Thresholds;
   expand: { placeholder: string; into: string[] }[];
   unmeasured: string[];
   types: Record<string, MetricType>;
@@ -44,9 +46,7 @@ export interface VerdictPlan {
 }
 
 export function parseVerdictArgs(argv: string[]): VerdictPlan {
-  const [scenario, ...rest] = argv;
-  if (!scenario || scenario.startsWith('-')) throw new UsageError('name a scenario first');
-  if (!SCENARIOS[scenario]) throw new UsageError(`no scenario "${scenario}" (scenarios: ${Object.keys(SCENARIOS).join(', ')})`);
+  const { scenario, rest } = scenarioFirst(argv);
   const { values } = parseArgs({
     args: rest,
     strict: true,
@@ -63,7 +63,7 @@ export function parseVerdictArgs(argv: string[]): VerdictPlan {
   if (!values.testid || !/^[\w.-]{1,128}$/.test(values.testid)) {
     throw new UsageError(`--testid ${values.testid ?? '(missing)'}: expected the test's id, 1-128 of A-Z a-z 0-9 _ . -`);
   }
-  const m = /^(https?:\/\/[^/\s]+)\/([\w-]+)$/.exec(values.influxdb);
+  const m = INFLUX_URL.exec(values.influxdb);
   if (!m) throw new UsageError(`--influxdb ${values.influxdb}: expected http(s)://host:port/database, as k6's --out influxdb= takes it`);
   const expand = values.expand.map((e) => {
     const x = /^([\w-]+:[\w.-]+)=([\w-]+:[^,=\s]+(,[\w-]+:[^,=\s]+)*)$/.exec(e);
@@ -130,7 +130,7 @@ const tagsOf = (filter: string): Record<string, string> =>
   );
 
 /** The verdict: prints the report, writes JSON and JUnit, returns the exit code (0 or 99). */
-export async function runVerdict(plan: VerdictPlan, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+function fileGates(plan: VerdictPlan): Thresholds {
   let text: string;
   try {
     text = readFileSync(plan.thresholdsFile, 'utf8');
@@ -145,6 +145,11 @@ export async function runVerdict(plan: VerdictPlan, out: (s: string) => void = (
     throw new UsageError(String(err).replace(/^floodgate: /, ''));
   }
   for (const e of plan.expand) thresholds = expandPlaceholder(thresholds, e.placeholder, e.into);
+  return thresholds;
+}
+
+export async function runVerdict(plan: VerdictPlan, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  const thresholds = plan.gates ?? fileGates(plan);
   const typeOf = (metric: string) => {
     const t = metricType(metric, plan.types);
     if (!t)

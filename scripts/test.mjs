@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { ensureDeps } from '../harness/ensure-deps.mjs';
 import { ensureK6 } from '../harness/k6-setup.mjs';
 import { ensureGoTarget } from '../harness/go-target.mjs';
+import { ensureGoTool } from '../harness/go-tool.mjs';
 import { buildAll } from '../harness/build-step.mjs';
 import { repoRoot } from '../harness/paths.mjs';
 
@@ -34,6 +35,8 @@ ensureDeps();
 const k6 = ensureK6();
 // Built here, once, so no test waits on a first build while its target is timed to start.
 ensureGoTarget('slow-upstream-go');
+// The manifests' offline check (test/e2e/operator.test.ts), pinned, into the same cache.
+ensureGoTool('kubeconform');
 process.stdout.write(`k6: ${k6}\n`);
 buildAll();
 

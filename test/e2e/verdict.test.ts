@@ -127,3 +127,39 @@ test('a test id nobody wrote, or an unknown scenario, is refused with what to do
   assert.equal(unknown.code, 2);
   assert.match(unknown.out, /no scenario "nope"/);
 });
+
+test('fanout streaming to InfluxDB tags its parts with one testid and lets the exact verdict decide (exit 0)', async () => {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'scripts/fanout.ts',
+      'echo',
+      '--procs',
+      '2',
+      '-e',
+      'PROFILE=smoke',
+      '-e',
+      'STAGES=3s:6',
+      '-e',
+      `BASE_URL=${echo.url}`,
+      '-e',
+      `THRESHOLDS_FILE=${HEADROOM.THRESHOLDS_FILE}`,
+      '--out',
+      `influxdb=${influx.url}/k6`,
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0, out);
+  const m = /Exact verdict over every part's samples in InfluxDB \(testid (\S+)\)/.exec(out);
+  assert.ok(m, out);
+  assert.match(out.slice(m.index), /PASSED/);
+  // Both parts' samples carry the id: the verdict read the whole test.
+  const again = await verdict('echo', m[1]!, ['--thresholds', HEADROOM.THRESHOLDS_FILE]);
+  assert.equal(again.code, 0, again.out);
+});
