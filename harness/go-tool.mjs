@@ -1,5 +1,5 @@
 // @ts-check
-// Go tools the suite checks with (kubeconform), built pinned from the Go module proxy into the
+// Go tools the suite checks with (kubeconform, actionlint), built pinned from the Go module proxy into the
 // cache, as k6 is: through a throwaway module that requires the exact version (a proxy mirror that
 // serves only pinned versions refuses `go install pkg@version`'s version list).
 import { spawnSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import { hasGo } from './go-target.mjs';
 /** The tools, pinned: module, version and the package of the command. */
 export const GO_TOOLS = {
   kubeconform: { module: 'github.com/yannh/kubeconform', version: 'v0.8.0', pkg: 'github.com/yannh/kubeconform/cmd/kubeconform' },
+  actionlint: { module: 'github.com/rhysd/actionlint', version: 'v1.7.12', pkg: 'github.com/rhysd/actionlint/cmd/actionlint' },
 };
 
 /**

@@ -35,8 +35,9 @@ ensureDeps();
 const k6 = ensureK6();
 // Built here, once, so no test waits on a first build while its target is timed to start.
 ensureGoTarget('slow-upstream-go');
-// The manifests' offline check (test/e2e/operator.test.ts), pinned, into the same cache.
+// The manifests' and the workflow's offline checks (test/e2e/operator.test.ts, workflow.test.ts), pinned, into the same cache.
 ensureGoTool('kubeconform');
+ensureGoTool('actionlint');
 process.stdout.write(`k6: ${k6}\n`);
 buildAll();
 
