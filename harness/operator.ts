@@ -79,7 +79,9 @@ export function parseOperatorArgs(argv: string[]): OperatorPlan {
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(values.name)) {
     throw new UsageError(`--name ${values.name}: expected a Kubernetes name: lowercase letters, digits and -, at most 63`);
   }
-  const env: Record<string, string> = {};
+  // A runner pod has no results/ (the build makes it in a clone) and k6 makes no directory:
+  // the summaries go to the pod's working directory, or the end-of-test summary fails to save.
+  const env: Record<string, string> = { RESULTS_DIR: '.' };
   for (const e of values.env) {
     const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(e);
     if (!m) throw new UsageError(`-e ${e}: expected KEY=value`);
@@ -116,6 +118,42 @@ export function runnerArguments(plan: OperatorPlan): string {
   return ['--tag', `testid=${plan.testid}`, ...(plan.influxdb ? ['--out', `influxdb=${plan.influxdb}`] : []), ...envArgs(plan.env)].join(
     ' ',
   );
+}
+
+/** Where the operator mounts a ConfigMap script in the runner pod. */
+export const SCRIPT_MOUNT = '/test/';
+/** The port of each runner's REST API, which the operator's starter PATCHes to unpause it. */
+export const RUNNER_API_PORT = 6565;
+
+/**
+ * The k6 command line k6-operator v1.6.0 gives runner `index` (1..parallelism) of a TestRun
+ * (pkg/resources/jobs/runner.go, pkg/segmentation): quiet, its execution segment when there are
+ * several, `spec.args` or `spec.arguments` split at whitespace, the script, the REST API paused
+ * until the starter resumes every runner at once, and the instance_id and testrun_name tags.
+ */
+export function runnerCommand(
+  testRun: {
+    metadata: { name: string };
+    spec: { parallelism: number; arguments?: string; args?: string[]; script: { configMap: { file?: string } } };
+  },
+  index: number,
+): string[] {
+  const { parallelism } = testRun.spec;
+  const cut = (i: number) => (i === 0 ? '0' : i === parallelism ? '1' : `${i}/${parallelism}`);
+  const sequence = Array.from({ length: parallelism + 1 }, (_, i) => cut(i)).join(',');
+  return [
+    'run',
+    '--quiet',
+    ...(parallelism > 1 ? [`--execution-segment=${cut(index - 1)}:${cut(index)}`, `--execution-segment-sequence=${sequence}`] : []),
+    ...(testRun.spec.args?.length ? testRun.spec.args : (testRun.spec.arguments ?? '').split(/\s+/).filter(Boolean)),
+    `${SCRIPT_MOUNT}${testRun.spec.script.configMap.file ?? 'test.js'}`,
+    `--address=0.0.0.0:${RUNNER_API_PORT}`,
+    '--paused',
+    '--tag',
+    `instance_id=${index}`,
+    '--tag',
+    `testrun_name=${testRun.metadata.name}`,
+  ];
 }
 
 /** Memory per runner: its share of the VUs (or held sockets), and a base. */

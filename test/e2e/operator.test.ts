@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { validateManifests } from '../../harness/kubeconform.ts';
+import { runnerCommand } from '../../harness/operator.ts';
 import { repoRoot } from '../helpers/k6.ts';
 
 function operator(args: string[]): Promise<{ code: number | null; out: string }> {
@@ -53,7 +54,17 @@ test('echo on 2 runners: a ConfigMap with the archive and a TestRun with the kno
   assert.equal(run.spec.runner.image, 'grafana/k6:2.2.0');
   assert.equal(
     run.spec.arguments,
-    '--tag testid=launch-1 --out influxdb=http://influxdb.monitoring:8086/k6 -e BASE_URL=http://echo.demo.svc:8081 -e ALLOWED_HOSTS=echo.demo.svc',
+    '--tag testid=launch-1 --out influxdb=http://influxdb.monitoring:8086/k6 -e RESULTS_DIR=. -e BASE_URL=http://echo.demo.svc:8081 -e ALLOWED_HOSTS=echo.demo.svc',
+  );
+  // What the operator (v1.6.0, pkg/resources/jobs/runner.go) makes runner 2 of 2 run: the
+  // command test/e2e/verdict.test.ts runs its runners with.
+  assert.deepEqual(
+    runnerCommand(run as unknown as Parameters<typeof runnerCommand>[0], 2).join(' '),
+    [
+      'run --quiet --execution-segment=1/2:1 --execution-segment-sequence=0,1/2,1',
+      run.spec.arguments,
+      '/test/archive.tar --address=0.0.0.0:6565 --paused --tag instance_id=2 --tag testrun_name=floodgate-echo',
+    ].join(' '),
   );
   const cm = parse(readFileSync(files[0]!, 'utf8')) as { binaryData: Record<string, string> };
   const tar = Buffer.from(cm.binaryData['archive.tar']!, 'base64');

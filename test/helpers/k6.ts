@@ -60,7 +60,7 @@ export async function smokeAgainst(
 }
 
 /** A metric's values as k6 gave them at the end of the run (the report keeps k6's own data under `k6`). */
-export const k6Values = (r: K6Result, metric: string) =>
+export const k6Values = (r: Pick<K6Result, 'report'>, metric: string) =>
   (r.report as unknown as { k6: Record<string, { values: Record<string, number> }> }).k6[metric]!.values;
 
 export type Sections = Record<string, Record<string, unknown>>;
