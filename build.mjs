@@ -1,9 +1,11 @@
 // @ts-check
 // Bundles each scenarios/*.ts into dist/<name>.js for k6, and the reference targets into one
-// Node bundle. `node build.mjs`; takes well under a second.
+// Node bundle. `node build.mjs`; takes well under a second. A file is replaced only when its
+// bundle changed, and then at once (written aside, renamed over): a k6 run or a target starting
+// while another process rebuilds reads the old file or the new one, never half of one.
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { repoRoot } from './harness/paths.mjs';
 
 const started = performance.now();
@@ -11,7 +13,7 @@ const scenarios = readdirSync(join(repoRoot, 'scenarios'))
   .filter((f) => f.endsWith('.ts'))
   .map((f) => join(repoRoot, 'scenarios', f));
 
-await Promise.all([
+const built = await Promise.all([
   build({
     entryPoints: scenarios,
     outdir: join(repoRoot, 'dist'),
@@ -23,6 +25,7 @@ await Promise.all([
     sourcemap: 'linked', // errors and stack traces point back into scenarios/*.ts and lib/*.ts
     minify: false, // dist/*.js stays readable: users read and debug what k6 actually ran
     logLevel: 'warning',
+    write: false,
   }),
   build({
     entryPoints: [join(repoRoot, 'targets', 'cli.ts')],
@@ -35,8 +38,17 @@ await Promise.all([
     sourcemap: 'linked', // stack traces of a crashing target point into targets/*.ts
     minify: false,
     logLevel: 'warning',
+    write: false,
   }),
 ]);
+
+for (const file of built.flatMap((b) => b.outputFiles)) {
+  if (existsSync(file.path) && readFileSync(file.path).equals(file.contents)) continue;
+  mkdirSync(dirname(file.path), { recursive: true });
+  const aside = `${file.path}.${process.pid}.tmp`;
+  writeFileSync(aside, file.contents);
+  renameSync(aside, file.path);
+}
 
 // k6 writes handleSummary files relative to its working directory but does not create folders.
 mkdirSync(join(repoRoot, 'results'), { recursive: true });

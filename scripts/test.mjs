@@ -3,7 +3,7 @@
 // pinned k6), builds, lints, checks the format, type-checks, then runs unit, target and
 // end-to-end tests in one runner.
 // `npm test -- test/unit/options.test.ts` runs only the files named.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureDeps } from '../harness/ensure-deps.mjs';
@@ -51,22 +51,58 @@ step('typecheck: runtime-neutral lib (no k6, no Node)', tsc, ['--noEmit', '-p', 
 step('typecheck: k6 side (scenarios, lib/k6)', tsc, ['--noEmit', '-p', 'tsconfig.json']);
 step('typecheck: Node side (targets, harness, scripts, bench, tests)', tsc, ['--noEmit', '-p', 'tsconfig.node.json']);
 
+const testEnv = { ...process.env, K6_BINARY: k6 };
+/** @param {string[]} files */
+const testArgs = (files) => [
+  '--import',
+  'tsx',
+  '--import',
+  './test/shims/register.mjs',
+  '--test',
+  // One file at a time in a lane: the end-to-end tests load the CPU, and timings measured
+  // under a second k6 run would be noise.
+  '--test-concurrency=1',
+  '--test-reporter=spec',
+  ...files,
+];
+
 const named = process.argv.slice(2).map((f) => relative(repoRoot, join(process.cwd(), f)));
-const files = named.length > 0 ? named : [...testFiles('test/unit'), ...testFiles('test/targets'), ...testFiles('test/e2e')];
-step(
-  `tests: ${files.length} files`,
-  process.execPath,
-  [
-    '--import',
-    'tsx',
-    '--import',
-    './test/shims/register.mjs',
-    '--test',
-    // One file at a time: the end-to-end tests load the CPU, and timings measured under a
-    // second k6 run would be noise.
-    '--test-concurrency=1',
-    '--test-reporter=spec',
-    ...files,
-  ],
-  { ...process.env, K6_BINARY: k6 },
+if (named.length > 0) {
+  step(`tests: ${named.length} files`, process.execPath, testArgs(named), testEnv);
+  process.exit(0);
+}
+
+// The end-to-end files that judge with headroom thresholds or not at all (manifests, the
+// workflow's lint, bad input, InfluxDB's panels): the unit and target tests, which load the CPU
+// little, run beside these, and every other end-to-end file runs after both, alone.
+const BESIDE = ['bad-input', 'operator', 'workflow', 'verdict', 'influxdb'].map((n) => join('test/e2e', `${n}.test.ts`));
+const quick = [...testFiles('test/unit'), ...testFiles('test/targets')];
+const e2e = testFiles('test/e2e');
+const rest = e2e.filter((f) => !BESIDE.includes(f));
+
+/** Runs a lane's files; its output is kept and printed whole when it ends, so lanes do not interleave. */
+function lane(/** @type {string} */ title, /** @type {string[]} */ files) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, testArgs(files), { cwd: repoRoot, env: testEnv });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', (code) => {
+      process.stdout.write(`\n== ${title}\n${out}`);
+      resolve(code);
+    });
+  });
+}
+
+process.stdout.write(
+  `\n== tests: ${quick.length + e2e.length} files (unit and target tests beside ${BESIDE.length} end-to-end files, then ${rest.length} alone)\n`,
 );
+const codes = await Promise.all([
+  lane(`tests: ${quick.length} unit and target files`, quick),
+  lane(`tests: ${BESIDE.length} end-to-end files`, BESIDE),
+]);
+if (codes.some((c) => c !== 0)) {
+  process.stderr.write('floodgate: tests failed\n');
+  process.exit(1);
+}
+step(`tests: ${rest.length} end-to-end files`, process.execPath, testArgs(rest), testEnv);
