@@ -1,10 +1,14 @@
 // Many WebSockets per VU (k6/websockets runs them all on the VU's event loop): each VU opens
 // its share of the test's connections spread evenly over the ramp, keeps them open with pings
 // and echo checks, and closes them cleanly at the end. A VU with one socket each would cost
-// 1-5 MB per connection; this costs what the sockets cost.
+// 1-5 MB per connection; this costs what the sockets cost. What is the script's own is kept
+// small per socket: one scheduler per VU drives all its sockets' opens, pings and sends (no timer
+// per socket), the four event handlers are shared by every socket, a socket that sends nothing
+// keeps no map of echoes owed, and an echo is checked against the message rebuilt from its
+// sequence number and send time rather than a stored copy.
 import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
-import { clearInterval, clearTimeout, setInterval, setTimeout, type IntervalID, type TimeoutID } from 'k6/timers';
+import { setTimeout } from 'k6/timers';
 import { WebSocket, type ErrorEvent, type MessageEvent } from 'k6/websockets';
 import { classify } from '../failure-modes.ts';
 import { failedRequests } from './metrics.ts';
@@ -56,10 +60,65 @@ export function socketsOfSlot(plan: Pick<SocketPlan, 'connections' | 'slots'>, s
   return out;
 }
 
+let padding = '';
 /** A message of exactly `bytes` bytes that names its send time (preciseNow), so the echo can be checked and timed. */
 export function message(seq: number, sentAt: number, bytes: number): string {
   const head = `${seq} ${sentAt} `;
-  return head + 'x'.repeat(Math.max(0, bytes - head.length));
+  const fill = Math.max(0, bytes - head.length);
+  if (padding.length < fill) padding = 'x'.repeat(fill);
+  return head + padding.slice(0, fill);
+}
+
+/** Where in each period socket g does its periodic work: spread evenly, so the total rate is smooth, not bursts. */
+export const phaseOf = (g: number, periodMs: number) => (g * 7919) % periodMs;
+
+/** One socket's state: what the shared handlers need, nothing per socket that is not used. */
+interface Held {
+  ws: WebSocket;
+  g: number;
+  opened: boolean;
+  failed: boolean;
+  closed: boolean;
+  seq: number;
+  /** Send time by sequence number of the echoes still owed; only on sockets that send. */
+  owed: Map<number, number> | undefined;
+  /** Set at the close: waiting for the echoes still owed before sending the close frame. */
+  draining: boolean;
+  /** Set when the test ends before the handshake did: close as soon as it opens. */
+  closeWhenOpen: boolean;
+}
+
+/**
+ * Calls `fire(item, due)` for each item at `from + phase(item) + k * periodMs` (k = 0, 1, ...),
+ * with one timer for all of them: items sorted by phase are due in that order every period. A
+ * schedule k6 falls behind on is caught up at most one round a turn of the event loop, so the
+ * VU's other timers (the close) still run; the lateness is fire's to measure.
+ */
+function rota<T>(
+  items: T[],
+  phase: (t: T) => number,
+  periodMs: number,
+  from: number,
+  fire: (t: T, due: number) => void,
+  stopped: () => boolean,
+): void {
+  if (items.length === 0 || periodMs <= 0) return;
+  const order = items.map((t) => ({ t, phase: phase(t) })).sort((a, b) => a.phase - b.phase);
+  let i = 0;
+  let base = from;
+  const turn = () => {
+    if (stopped()) return;
+    const now = Date.now();
+    for (let n = 0; n < order.length && base + order[i]!.phase <= now; n++) {
+      fire(order[i]!.t, base + order[i]!.phase);
+      if (++i === order.length) {
+        i = 0;
+        base += periodMs;
+      }
+    }
+    setTimeout(turn, Math.max(0, base + order[i]!.phase - Date.now()));
+  };
+  setTimeout(turn, Math.max(0, from + order[0]!.phase - Date.now()));
 }
 
 /** Runs this VU's share: call from a per-vu-iterations scenario with one iteration per VU. */
@@ -68,117 +127,140 @@ export function holdSlot(plan: SocketPlan): void {
   const slot = exec.scenario.iterationInTest;
   const t0 = exec.scenario.startTime;
   const closeAt = t0 + plan.rampMs + plan.holdMs;
-  const sockets: OpenSocket[] = [];
+  const mine = socketsOfSlot(plan, slot);
+  const held: Held[] = [];
+  const byWs = new Map<WebSocket, Held>();
   let closing = false;
   // One sample of zero, so the gate reads 0 (not "no samples") when nothing closed early.
   wsUnexpectedCloses.add(0);
 
-  for (const g of socketsOfSlot(plan, slot)) {
-    const openAt = t0 + Math.floor((g / plan.connections) * plan.rampMs);
-    setTimeout(
-      () => {
-        if (!closing) sockets.push(openSocket(plan, g, () => closing));
-      },
-      Math.max(0, openAt - Date.now()),
-    );
-  }
-  setTimeout(
-    () => {
-      closing = true;
-      for (const s of sockets) s.close();
-    },
-    Math.max(0, closeAt - Date.now()),
-  );
-}
-
-interface OpenSocket {
-  /** Stops its pings and sends, then sends the close frame (1000). */
-  close(): void;
-}
-
-function openSocket(plan: SocketPlan, g: number, closing: () => boolean): OpenSocket {
-  const ws = new WebSocket(plan.url);
-  let opened = false;
-  let failed = false;
-  let seq = 0;
-  const pending = new Map<number, string>();
-  let pinging: IntervalID | undefined;
-  let nextSend: TimeoutID | undefined;
-  // Set by close(): waiting for the echoes still owed before sending the close frame.
-  let draining = false;
-  // Set when the test ends before the handshake did: close as soon as it opens.
-  let closeWhenOpen = false;
-
-  ws.onopen = () => {
-    opened = true;
-    wsEstablished.add(true);
-    if (closeWhenOpen) return sendClose();
-    if (plan.pingEveryMs > 0) {
-      // k6 times each ping to its pong itself, by ping id: its built-in ws_ping metric.
-      pinging = setInterval(() => ws.readyState === OPEN && ws.ping(), plan.pingEveryMs);
-    }
-    if (plan.sendEveryMs > 0) {
-      // Sockets start sending at evenly spread phases, so the total rate is smooth, not bursts.
-      const phase = (g * 7919) % plan.sendEveryMs;
-      const first = Math.max(0, exec.scenario.startTime + plan.sendFromMs + phase - Date.now());
-      // Each send books the next at the ideal time, so k6's timer drift does not pile up as lag.
-      let due = Date.now() + first;
-      const send = () => {
-        if (ws.readyState !== OPEN) return;
-        wsSendLag.add(Math.max(0, Date.now() - due));
-        const text = message(seq, preciseNow(), plan.messageBytes);
-        pending.set(seq++, text);
-        ws.send(text);
-        due += plan.sendEveryMs;
-        nextSend = setTimeout(send, Math.max(0, due - Date.now()));
-      };
-      nextSend = setTimeout(send, first);
-    }
+  const sendClose = (h: Held) => {
+    // Not close() while CONNECTING: in k6 v2.2.0 it blocks the VU until the handshake ends, and
+    // forever if it fails (the close frame waits on a channel no writer will ever read).
+    if (h.ws.readyState === CONNECTING) h.closeWhenOpen = true;
+    else if (h.ws.readyState === OPEN) h.ws.close(1000, 'test over');
   };
-  ws.onmessage = (e?: MessageEvent) => {
+
+  // The handlers, shared: each event names its socket (target).
+  // A socket's events after its close (none are expected) find no state and are ignored.
+  const heldOf = (e: unknown) => byWs.get((e as { target: WebSocket }).target);
+  const onOpen = (e?: unknown) => {
+    const h = heldOf(e);
+    if (!h) return;
+    h.opened = true;
+    wsEstablished.add(true);
+    if (h.closeWhenOpen) sendClose(h);
+  };
+  const onMessage = (e?: MessageEvent) => {
+    const h = heldOf(e);
+    if (!h) return;
     const text = String(e?.data);
     const space = text.indexOf(' ');
     const n = Number(text.slice(0, space));
-    const sent = pending.get(n);
-    if (sent === undefined) return wsEchoOk.add(false);
-    pending.delete(n);
-    wsEchoOk.add(text === sent);
-    wsEchoRtt.add(preciseNow() - Number(text.slice(space + 1, text.indexOf(' ', space + 1))));
-    if (draining && pending.size === 0) {
-      stopTimers();
-      sendClose();
-    }
+    const sentAt = h.owed?.get(n);
+    if (sentAt === undefined) return wsEchoOk.add(false);
+    h.owed!.delete(n);
+    wsEchoOk.add(text === message(n, sentAt, plan.messageBytes));
+    wsEchoRtt.add(preciseNow() - sentAt);
+    if (h.draining && h.owed!.size === 0) sendClose(h);
   };
-  ws.onerror = (e?: ErrorEvent) => {
-    if (opened || failed) return;
-    failed = true;
+  const onError = (e?: ErrorEvent) => {
+    const h = heldOf(e);
+    if (!h || h.opened || h.failed) return;
+    h.failed = true;
     wsEstablished.add(false);
     failedRequests.add(1, { failure_mode: classify({ status: 0, error: e?.error ?? 'unknown WebSocket error' }) ?? 'other' });
   };
-  const stopTimers = () => {
-    if (pinging !== undefined) clearInterval(pinging);
-    if (nextSend !== undefined) clearTimeout(nextSend);
-  };
-  ws.onclose = () => {
-    stopTimers();
+  const onClose = (e?: unknown) => {
+    const h = heldOf(e);
+    if (!h) return;
+    h.closed = true;
     // Echoes still owed when the connection ends are lost messages.
-    for (let i = 0; i < pending.size; i++) wsEchoOk.add(false);
-    pending.clear();
-    if (opened && !closing()) wsUnexpectedCloses.add(1);
+    for (let i = 0; i < (h.owed?.size ?? 0); i++) wsEchoOk.add(false);
+    h.owed?.clear();
+    if (h.opened && !closing) wsUnexpectedCloses.add(1);
+    byWs.delete(h.ws);
   };
-  const sendClose = () => {
-    // Not close() while CONNECTING: in k6 v2.2.0 it blocks the VU until the handshake ends, and
-    // forever if it fails (the close frame waits on a channel no writer will ever read).
-    if (ws.readyState === CONNECTING) closeWhenOpen = true;
-    else if (ws.readyState === OPEN) ws.close(1000, 'test over');
+
+  // Opens, in order over the ramp: connection g at g / connections of it.
+  let next = 0;
+  const openAt = (g: number) => t0 + Math.floor((g / plan.connections) * plan.rampMs);
+  const openDue = () => {
+    if (closing) return;
+    for (; next < mine.length && openAt(mine[next]!) <= Date.now(); next++) {
+      const ws = new WebSocket(plan.url);
+      const h: Held = {
+        ws,
+        g: mine[next]!,
+        opened: false,
+        failed: false,
+        closed: false,
+        seq: 0,
+        owed: undefined,
+        draining: false,
+        closeWhenOpen: false,
+      };
+      if (plan.sendEveryMs > 0) h.owed = new Map();
+      byWs.set(ws, h);
+      held.push(h);
+      ws.onopen = onOpen;
+      ws.onmessage = onMessage;
+      ws.onerror = onError;
+      ws.onclose = onClose;
+    }
+    if (next < mine.length) setTimeout(openDue, Math.max(0, openAt(mine[next]!) - Date.now()));
   };
-  return {
-    close() {
-      stopTimers();
-      if (pending.size === 0) return sendClose();
-      // Echoes still on their way are waited for (up to ECHO_DRAIN_MS), not counted lost.
-      draining = true;
-      nextSend = setTimeout(sendClose, ECHO_DRAIN_MS);
+  setTimeout(openDue, Math.max(0, openAt(mine[0] ?? 0) - Date.now()));
+
+  const live = (h: Held) => h.opened && !h.closed && h.ws.readyState === OPEN;
+  // Every socket of the plan, by index in `mine`: a socket opens after its first turns come round.
+  const slots = mine.map((g, i) => ({ g, i }));
+  const stopped = () => closing;
+  if (plan.pingEveryMs > 0) {
+    // k6 times each ping to its pong itself, by ping id: its built-in ws_ping metric.
+    rota(
+      slots,
+      (s) => phaseOf(s.g, plan.pingEveryMs),
+      plan.pingEveryMs,
+      t0,
+      (s) => {
+        const h = held[s.i];
+        if (h && live(h)) h.ws.ping();
+      },
+      stopped,
+    );
+  }
+  if (plan.sendEveryMs > 0) {
+    rota(
+      slots,
+      (s) => phaseOf(s.g, plan.sendEveryMs),
+      plan.sendEveryMs,
+      t0 + plan.sendFromMs,
+      (s, due) => {
+        const h = held[s.i];
+        if (!h || !live(h)) return;
+        wsSendLag.add(Math.max(0, Date.now() - due));
+        const sentAt = preciseNow();
+        h.owed!.set(h.seq, sentAt);
+        h.ws.send(message(h.seq++, sentAt, plan.messageBytes));
+      },
+      stopped,
+    );
+  }
+
+  setTimeout(
+    () => {
+      closing = true;
+      let waiting = false;
+      for (const h of held) {
+        if (h.owed !== undefined && h.owed.size > 0 && h.ws.readyState === OPEN) {
+          // Echoes still on their way are waited for (up to ECHO_DRAIN_MS), not counted lost.
+          h.draining = true;
+          waiting = true;
+        } else sendClose(h);
+      }
+      if (waiting) setTimeout(() => held.forEach((h) => h.draining && sendClose(h)), ECHO_DRAIN_MS);
     },
-  };
+    Math.max(0, closeAt - Date.now()),
+  );
 }
