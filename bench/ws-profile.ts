@@ -1,0 +1,227 @@
+// Where k6's memory goes per WebSocket: one k6 process holds CONNECTIONS sockets (19,000 by
+// default: a process may hold at most 20,000 files here) against the ws target, with
+// `--profiling-enabled`, and once the target counts them all open the bench reads k6's RSS from
+// /proc and its Go profiles from the REST API: the heap (after a GC) split by who allocated it,
+// the goroutines by what they run, and the runtime's own accounting (stacks, heap). Variants, side
+// by side in one run, each from its own source address (the last one's sockets wait in TIME_WAIT):
+//   bare      bench/ws-bare.js: stock k6/websockets, no handler, timer or message of the script's
+//             own: the floor no script can cut
+//   baseline  ws-hold as built from the git ref BENCH_BASELINE (the pack before its cuts)
+//   pack      ws-hold as built now
+// A variant may name its sockets per VU after a colon (pack:2500; default 500): each VU is a JS
+// runtime of its own, so fewer VUs cost less per connection.
+// ws-hold's variants ping and echo every BENCH_KEEPALIVE (10s) so their timers and messages run.
+// Writes bench/results/ws-profile.json.
+//   npm run bench:ws-profile [-- bare,baseline,pack]
+// Env: BENCH_CONNECTIONS (19000), BENCH_RAMP_PER_SECOND (500), BENCH_BASELINE (a git ref).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildAll } from '../harness/build-step.mjs';
+import { ensureK6, K6_VERSION } from '../harness/k6-setup.mjs';
+import { k6Env } from '../harness/k6-env.mjs';
+import { repoRoot } from '../harness/paths.mjs';
+import { freePort } from '../harness/services.ts';
+import { startTarget } from '../harness/target-process.ts';
+
+const VARIANTS = (process.argv[2] ?? 'bare,baseline,pack').split(',');
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 19_000);
+const RAMP_PER_SECOND = Number(process.env.BENCH_RAMP_PER_SECOND ?? 500);
+// The last commit before the per-VU scheduler of lib/k6/ws-sockets.ts.
+const BASELINE = process.env.BENCH_BASELINE ?? '62e4e42';
+const KEEPALIVE = process.env.BENCH_KEEPALIVE ?? '10s';
+const DEFAULT_SOCKETS_PER_VU = 500;
+// Long enough to read the profiles after the ramp; the sockets are closed after it.
+const HOLD_SECONDS = 60;
+const KiB = 1024;
+
+/** ws-hold's bundle as built at `ref`, in a scratch copy of the tree (node_modules shared). */
+function bundleAt(ref: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'floodgate-baseline-'));
+  const tar = spawnSync('bash', ['-c', `git archive ${ref} | tar -x -C ${dir}`], { cwd: repoRoot, encoding: 'utf8' });
+  if (tar.status !== 0) throw new Error(`BENCH_BASELINE=${ref}: git archive failed: ${tar.stderr}`);
+  symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
+  const built = spawnSync(process.execPath, ['build.mjs'], { cwd: dir, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`building ${ref}: ${built.stderr}`);
+  return join(dir, 'dist', 'ws-hold.js');
+}
+
+function rssBytes(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb ?? 0) * KiB;
+}
+
+/** The heap's live bytes by who allocated them (pprof -top, flat), grouped. */
+function heapByOwner(profile: string): Record<string, number> {
+  const top = spawnSync('go', ['tool', 'pprof', '-top', '-nodecount=10000', '-sample_index=inuse_space', '-unit=B', profile], {
+    encoding: 'utf8',
+  });
+  const groups: [string, RegExp][] = [
+    ['gorilla/websocket (frame buffers)', /gorilla\/websocket/],
+    ['bufio (handshake and connection buffers)', /^bufio\./],
+    ['sobek (JS objects, closures, the script)', /grafana\/sobek|dop251/],
+    ['k6/websockets module', /modules\/k6\/websockets/],
+    ['k6 timers and event loop', /tc55\/timers|eventloop|taskqueue/],
+    ['k6 metrics and tags', /go\.k6\.io\/k6\/v2\/(metrics|internal\/metrics)/],
+    ['net, net/http, TLS', /^(net|net\/http|crypto\/tls|net\/textproto|internal\/poll|vendor\/golang\.org)/],
+    ['Go runtime', /^runtime\./],
+  ];
+  const out: Record<string, number> = {};
+  for (const line of top.stdout.split('\n')) {
+    const m = /^\s*(\d+)B\s+[\d.]+%\s+[\d.]+%\s+\d+B\s+[\d.]+%\s+(.+)$/.exec(line);
+    if (!m) continue;
+    const owner = groups.find(([, re]) => re.test(m[2]!))?.[0] ?? 'other';
+    out[owner] = (out[owner] ?? 0) + Number(m[1]);
+  }
+  return out;
+}
+
+/** Goroutines by their function (the first frame outside the runtime), from goroutine?debug=1. */
+function goroutinesByRole(text: string): { total: number; byRole: Record<string, number> } {
+  const total = Number(/goroutine profile: total (\d+)/.exec(text)?.[1] ?? 0);
+  const byRole: Record<string, number> = {};
+  for (const block of text.split('\n\n')) {
+    const n = Number(/^(\d+) @/m.exec(block)?.[1] ?? 0);
+    if (!n) continue;
+    const frames = [...block.matchAll(/^#\s+0x[0-9a-f]+\s+(\S+)/gm)].map((m) => m[1]!);
+    const own = frames.reverse().find((f) => !/^(runtime|internal|sync|time)\./.test(f)) ?? frames[0] ?? '?';
+    const role = own.replace(/^.*\//, '');
+    byRole[role] = (byRole[role] ?? 0) + n;
+  }
+  return { total, byRole };
+}
+
+interface Variant {
+  variant: string;
+  socketsPerVu: number;
+  script: string;
+  connections: number;
+  openAtTarget: number;
+  rssBytes: number;
+  rssPerConnectionKiB: number;
+  /** The Go runtime's own accounting, per connection (runtime.MemStats, after a GC). */
+  perConnectionKiB: { heapInuse: number; stackInuse: number; other: number };
+  heapPerConnectionKiB: Record<string, number>;
+  goroutines: number;
+  goroutinesPerConnection: number;
+  goroutinesByRole: Record<string, number>;
+  exitCode: number | null;
+}
+
+const k6 = ensureK6();
+buildAll();
+const target = await startTarget('ws', ['--workers', '2']);
+const scratch = mkdtempSync(join(tmpdir(), 'floodgate-ws-profile-'));
+const rampMs = Math.ceil((CONNECTIONS / RAMP_PER_SECOND) * 1000);
+
+async function openAtTarget(): Promise<number> {
+  try {
+    const text = await (await fetch(`${target.url}/metrics`, { signal: AbortSignal.timeout(3000) })).text();
+    return [...text.matchAll(/^ws_open_connections\{[^}]*\} (\d+)/gm)].reduce((s, m) => s + Number(m[1]), 0);
+  } catch {
+    return -1;
+  }
+}
+
+async function profile(name: string, i: number): Promise<Variant> {
+  const [variant, perVu] = name.split(':') as [string, string | undefined];
+  const SOCKETS_PER_VU = Number(perVu ?? DEFAULT_SOCKETS_PER_VU);
+  const script =
+    variant === 'bare'
+      ? join(repoRoot, 'bench', 'ws-bare.js')
+      : variant === 'baseline'
+        ? bundleAt(BASELINE)
+        : join(repoRoot, 'dist', 'ws-hold.js');
+  const port = await freePort();
+  const env =
+    variant === 'bare'
+      ? { WS_URL: target.url.replace(/^http/, 'ws') + '/ws', CONNECTIONS, SOCKETS_PER_VU, RAMP_MS: rampMs, HOLD_MS: HOLD_SECONDS * 1000 }
+      : {
+          BASE_URL: target.url,
+          CONNECTIONS,
+          SOCKETS_PER_VU,
+          RAMP: `${rampMs / 1000}s`,
+          HOLD: `${HOLD_SECONDS}s`,
+          PING_INTERVAL: KEEPALIVE,
+          ECHO_INTERVAL: KEEPALIVE,
+          PROBE_INTERVAL: '5s',
+          RESULTS_DIR: scratch,
+        };
+  const args = ['run', '--quiet', '--profiling-enabled', '--address', `127.0.0.1:${port}`, '--local-ips', `127.0.0.${41 + i}`];
+  for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`);
+  args.push(script);
+  process.stdout.write(`ws-profile: ${name}: ${CONNECTIONS} sockets in one k6 process, ${SOCKETS_PER_VU} a VU, ramp ${rampMs / 1000}s\n`);
+  const child = spawn(k6, args, { cwd: repoRoot, env: k6Env(), stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const deadline = Date.now() + rampMs + 60_000;
+  let open = await openAtTarget();
+  while (open < CONNECTIONS) {
+    if (Date.now() > deadline) throw new Error(`${variant}: ${open} of ${CONNECTIONS} open at the target a minute after the ramp`);
+    await new Promise((r) => setTimeout(r, 500));
+    open = await openAtTarget();
+  }
+  // The last handshakes' garbage collected, and the first echoes and pings sent.
+  await new Promise((r) => setTimeout(r, 12_000));
+  const api = `http://127.0.0.1:${port}/debug/pprof`;
+  const heapFile = join(scratch, `${i}-${variant}.heap.pb.gz`);
+  writeFileSync(heapFile, Buffer.from(await (await fetch(`${api}/heap?gc=1`)).arrayBuffer()));
+  const stats = await (await fetch(`${api}/heap?debug=1`)).text();
+  // runtime.MemStats as the heap profile's text prints it: `# HeapInuse = N`, `# Stack = inuse / sys`.
+  const stat = (name: string) => Number(new RegExp(`^# ${name} = (\\d+)`, 'm').exec(stats)?.[1] ?? 0);
+  const goroutines = goroutinesByRole(await (await fetch(`${api}/goroutine?debug=1`)).text());
+  const rss = rssBytes(child.pid!);
+  const code = await exited;
+  const per = (bytes: number) => Number((bytes / CONNECTIONS / KiB).toFixed(2));
+  const heap = heapByOwner(heapFile);
+  const byRole = Object.fromEntries(
+    Object.entries(goroutines.byRole)
+      .filter(([, n]) => n >= CONNECTIONS / 10)
+      .sort((a, b) => b[1] - a[1])
+      .map(([role, n]) => [role, Number((n / CONNECTIONS).toFixed(2))]),
+  );
+  return {
+    variant: name,
+    socketsPerVu: SOCKETS_PER_VU,
+    script: variant === 'baseline' ? `dist/ws-hold.js at ${BASELINE}` : script.slice(repoRoot.length),
+    connections: CONNECTIONS,
+    openAtTarget: open,
+    rssBytes: rss,
+    rssPerConnectionKiB: per(rss),
+    perConnectionKiB: {
+      heapInuse: per(stat('HeapInuse')),
+      stackInuse: per(stat('Stack')),
+      other: per(rss - stat('HeapInuse') - stat('Stack')),
+    },
+    heapPerConnectionKiB: Object.fromEntries(
+      Object.entries(heap)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, v]) => [k, per(v)]),
+    ),
+    goroutines: goroutines.total,
+    goroutinesPerConnection: Number((goroutines.total / CONNECTIONS).toFixed(2)),
+    goroutinesByRole: byRole,
+    exitCode: code,
+  };
+}
+
+const results: Variant[] = [];
+try {
+  for (const [i, v] of VARIANTS.entries()) {
+    if (!/^(bare|baseline|pack)(:\d+)?$/.test(v))
+      throw new Error(`variant ${v}: expected bare, baseline or pack, each with :<sockets per VU> or not`);
+    const r = await profile(v, i);
+    results.push(r);
+    process.stdout.write(
+      `  ${v}: RSS ${r.rssPerConnectionKiB} KiB/conn (heap ${r.perConnectionKiB.heapInuse}, stacks ${r.perConnectionKiB.stackInuse}, ` +
+        `rest ${r.perConnectionKiB.other}); ${r.goroutinesPerConnection} goroutines/conn; exit ${r.exitCode}\n`,
+    );
+  }
+} finally {
+  await target.stop();
+}
+const dir = join(repoRoot, 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, 'ws-profile.json');
+writeFileSync(file, JSON.stringify({ k6: K6_VERSION, at: new Date().toISOString(), keepalive: KEEPALIVE, results }, null, 2) + '\n');
+process.stdout.write(`written to bench/results/ws-profile.json\n`);
