@@ -3,15 +3,15 @@
 // 100,000; stretch 200,000): the ws target with enough workers, `npm run fanout -- ws-hold` with
 // enough k6 processes (each process may hold at most 20,000 files here), and while it runs, the
 // RSS of every k6 process and every target process, sampled from /proc. Writes
-// bench/results/ws-hold.json: per count, whether it held, ramp time, and RSS per connection of
-// k6 and of the target side by side.
+// bench/results/ws-hold.json, appending to the runs already there: per count, whether it held,
+// ramp time, and RSS per connection of k6 and of the target side by side.
 //   npm run bench:ws -- [connections,...]        e.g. npm run bench:ws -- 100000,200000
 // Env: BENCH_HOLD (default 60s), BENCH_PER_PROC (connections per k6 process and per target
 // worker, default 12500), BENCH_RAMP_PER_SECOND (default 300), BENCH_KEEPALIVE (each socket's
 // ping and echo interval, default 60s). On 2 cores the ramp is CPU-bound: every handshake costs
 // k6 and the target CPU, and a faster ramp overflows the target's accept queue.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { K6_VERSION } from '../harness/k6-setup.mjs';
 import { repoRoot } from '../harness/paths.mjs';
@@ -188,12 +188,20 @@ const dir = join(repoRoot, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, 'ws-hold.json');
 const most = Math.max(0, ...results.filter((r) => r.held).map((r) => r.connections));
-writeFileSync(
-  file,
-  JSON.stringify(
-    { k6: K6_VERSION, hold: HOLD, goal: 100_000, stretch: 200_000, mostHeld: most, at: new Date().toISOString(), results },
-    null,
-    2,
-  ) + '\n',
-);
-process.stdout.write(`most connections held ${HOLD} with none cut: ${most}; written to bench/results/ws-hold.json\n`);
+// Every run is kept, held or not: a count held once and not the next time is not a result.
+interface Run {
+  k6: string;
+  hold: string;
+  rampPerSecond: number;
+  mostHeld: number;
+  at: string;
+  results: Result[];
+}
+const previous = existsSync(file) ? ((JSON.parse(readFileSync(file, 'utf8')) as { runs?: Run[] }).runs ?? []) : [];
+const run: Run = { k6: K6_VERSION, hold: HOLD, rampPerSecond: RAMP_PER_SECOND, mostHeld: most, at: new Date().toISOString(), results };
+writeFileSync(file, JSON.stringify({ goal: 100_000, stretch: 200_000, runs: [...previous, run] }, null, 2) + '\n');
+for (const c of counts) {
+  const all = [...previous, run].flatMap((r) => r.results).filter((r) => r.connections === c);
+  process.stdout.write(`${c}: held in ${all.filter((r) => r.held).length} of ${all.length} runs recorded\n`);
+}
+process.stdout.write(`most connections held ${HOLD} with none cut: ${most}; appended to bench/results/ws-hold.json\n`);

@@ -9,13 +9,14 @@
 //   baseline  ws-hold as built from the git ref BENCH_BASELINE (the pack before its cuts)
 //   pack      ws-hold as built now
 // A variant may name its sockets per VU after a colon (pack:2500; default 500): each VU is a JS
-// runtime of its own, so fewer VUs cost less per connection.
+// runtime of its own, so fewer VUs cost less per connection. And Go's GC target after a plus
+// (pack+gogc=50): k6 then collects the garbage of pings and echoes sooner, for CPU.
 // ws-hold's variants ping and echo every BENCH_KEEPALIVE (10s) so their timers and messages run.
-// Writes bench/results/ws-profile.json.
+// Appends the run to bench/results/ws-profile.json.
 //   npm run bench:ws-profile [-- bare,baseline,pack]
 // Env: BENCH_CONNECTIONS (19000), BENCH_RAMP_PER_SECOND (500), BENCH_BASELINE (a git ref).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAll } from '../harness/build-step.mjs';
@@ -95,6 +96,7 @@ function goroutinesByRole(text: string): { total: number; byRole: Record<string,
 interface Variant {
   variant: string;
   socketsPerVu: number;
+  gogc: number;
   script: string;
   connections: number;
   openAtTarget: number;
@@ -109,6 +111,14 @@ interface Variant {
   exitCode: number | null;
 }
 
+for (const v of VARIANTS) {
+  if (!/^(bare|baseline|pack)(:\d+)?(\+gogc=\d+)?$/.test(v)) {
+    process.stderr.write(
+      `ws-profile: variant ${v}: expected bare, baseline or pack, then :<sockets per VU> and +gogc=<percent> if wanted\n`,
+    );
+    process.exit(2);
+  }
+}
 const k6 = ensureK6();
 buildAll();
 const target = await startTarget('ws', ['--workers', '2']);
@@ -125,7 +135,9 @@ async function openAtTarget(): Promise<number> {
 }
 
 async function profile(name: string, i: number): Promise<Variant> {
-  const [variant, perVu] = name.split(':') as [string, string | undefined];
+  const [spec, gcFlag] = name.split('+') as [string, string | undefined];
+  const [variant, perVu] = spec.split(':') as [string, string | undefined];
+  const gogc = gcFlag === undefined ? undefined : /^gogc=(\d+)$/.exec(gcFlag)?.[1];
   const SOCKETS_PER_VU = Number(perVu ?? DEFAULT_SOCKETS_PER_VU);
   const script =
     variant === 'bare'
@@ -152,7 +164,11 @@ async function profile(name: string, i: number): Promise<Variant> {
   for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`);
   args.push(script);
   process.stdout.write(`ws-profile: ${name}: ${CONNECTIONS} sockets in one k6 process, ${SOCKETS_PER_VU} a VU, ramp ${rampMs / 1000}s\n`);
-  const child = spawn(k6, args, { cwd: repoRoot, env: k6Env(), stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(k6, args, {
+    cwd: repoRoot,
+    env: { ...k6Env(), ...(gogc ? { GOGC: gogc } : {}) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   const deadline = Date.now() + rampMs + 60_000;
   let open = await openAtTarget();
@@ -183,6 +199,7 @@ async function profile(name: string, i: number): Promise<Variant> {
   return {
     variant: name,
     socketsPerVu: SOCKETS_PER_VU,
+    gogc: Number(gogc ?? 100),
     script: variant === 'baseline' ? `dist/ws-hold.js at ${BASELINE}` : script.slice(repoRoot.length),
     connections: CONNECTIONS,
     openAtTarget: open,
@@ -208,8 +225,6 @@ async function profile(name: string, i: number): Promise<Variant> {
 const results: Variant[] = [];
 try {
   for (const [i, v] of VARIANTS.entries()) {
-    if (!/^(bare|baseline|pack)(:\d+)?$/.test(v))
-      throw new Error(`variant ${v}: expected bare, baseline or pack, each with :<sockets per VU> or not`);
     const r = await profile(v, i);
     results.push(r);
     process.stdout.write(
@@ -223,5 +238,8 @@ try {
 const dir = join(repoRoot, 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, 'ws-profile.json');
-writeFileSync(file, JSON.stringify({ k6: K6_VERSION, at: new Date().toISOString(), keepalive: KEEPALIVE, results }, null, 2) + '\n');
-process.stdout.write(`written to bench/results/ws-profile.json\n`);
+// Each run is appended: a run's variants are side by side; runs on other days are kept.
+const previous = existsSync(file) ? ((JSON.parse(readFileSync(file, 'utf8')) as { runs?: unknown[] }).runs ?? []) : [];
+const run = { k6: K6_VERSION, at: new Date().toISOString(), keepalive: KEEPALIVE, results };
+writeFileSync(file, JSON.stringify({ runs: [...previous, run] }, null, 2) + '\n');
+process.stdout.write(`appended to bench/results/ws-profile.json\n`);
