@@ -1,7 +1,7 @@
 // @ts-check
 // `npm test`: the whole suite from a fresh clone. Installs what is missing (npm packages, the
 // pinned k6), builds, lints, checks the format, type-checks, then runs unit, target and
-// end-to-end tests in one runner.
+// end-to-end tests: two lanes side by side, then the timing-sensitive files alone.
 // `npm test -- test/unit/options.test.ts` runs only the files named.
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -72,13 +72,16 @@ if (named.length > 0) {
   process.exit(0);
 }
 
-// The end-to-end files that judge with headroom thresholds or not at all (manifests, the
-// workflow's lint, bad input, InfluxDB's panels): the unit and target tests, which load the CPU
-// little, run beside these, and every other end-to-end file runs after both, alone.
+// Two lanes first, then everything else alone. Beside each other: the unit tests and the target
+// tests that time nothing, and the end-to-end files that judge with headroom thresholds or not
+// at all (bad input, the operator's manifests, the workflow, the verdict, InfluxDB's panels).
+// The target tests that time an answer (a refusal under 200 ms, requests within one second's
+// window) run alone, first.
 const BESIDE = ['bad-input', 'operator', 'workflow', 'verdict', 'influxdb'].map((n) => join('test/e2e', `${n}.test.ts`));
-const quick = [...testFiles('test/unit'), ...testFiles('test/targets')];
+const TIMED_TARGETS = ['capacity', 'db-pool', 'kv-writes', 'slow-upstream'].map((n) => join('test/targets', `${n}.test.ts`));
+const quick = [...testFiles('test/unit'), ...testFiles('test/targets').filter((f) => !TIMED_TARGETS.includes(f))];
 const e2e = testFiles('test/e2e');
-const rest = e2e.filter((f) => !BESIDE.includes(f));
+const rest = [...TIMED_TARGETS, ...e2e.filter((f) => !BESIDE.includes(f))];
 
 /** Runs a lane's files; its output is kept and printed whole when it ends, so lanes do not interleave. */
 function lane(/** @type {string} */ title, /** @type {string[]} */ files) {
@@ -87,7 +90,12 @@ function lane(/** @type {string} */ title, /** @type {string[]} */ files) {
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => {
+    child.on('error', (e) => {
+      process.stdout.write(`\n== ${title}\n${out}\nfloodgate: could not start the lane: ${e.message}\n`);
+      resolve(1);
+    });
+    // 'close', not 'exit': the pipes are drained by then, so the reporter's summary is not cut off.
+    child.on('close', (code) => {
       process.stdout.write(`\n== ${title}\n${out}`);
       resolve(code);
     });
@@ -95,7 +103,7 @@ function lane(/** @type {string} */ title, /** @type {string[]} */ files) {
 }
 
 process.stdout.write(
-  `\n== tests: ${quick.length + e2e.length} files (unit and target tests beside ${BESIDE.length} end-to-end files, then ${rest.length} alone)\n`,
+  `\n== tests: ${quick.length + e2e.length + TIMED_TARGETS.length} files (${quick.length} unit and target files beside ${BESIDE.length} end-to-end files, then ${rest.length} alone)\n`,
 );
 const codes = await Promise.all([
   lane(`tests: ${quick.length} unit and target files`, quick),
@@ -105,4 +113,4 @@ if (codes.some((c) => c !== 0)) {
   process.stderr.write('floodgate: tests failed\n');
   process.exit(1);
 }
-step(`tests: ${rest.length} end-to-end files`, process.execPath, testArgs(rest), testEnv);
+step(`tests: ${rest.length} files alone`, process.execPath, testArgs(rest), testEnv);

@@ -65,30 +65,37 @@ export async function runTestRun(dir: string, hosts: Record<string, string>): Pr
           resolve(code);
         }),
       );
-      return { index, argv, cwd, port, exited, gone: () => gone, out: () => out };
+      return { index, argv, cwd, port, child, exited, gone: () => gone, out: () => out };
     }),
   );
   const api = (port: number) => `http://127.0.0.1:${port}/v1/status`;
   // The operator's readiness probe: each runner's API answers once its init is done.
-  // A runner that exits in its init (a refused knob) is not waited for.
-  for (const r of started) {
-    const ready = await eventually(
-      `runner ${r.index} ready`,
-      () =>
-        r.gone()
-          ? 'exited'
-          : fetch(api(r.port)).then(
-              (res) => (res.ok ? 'ready' : 'starting'),
-              () => 'starting',
-            ),
-      (s) => s !== 'starting',
-      30_000,
-    );
-    if (ready === 'exited') throw new Error(`runner ${r.index} exited before it was started:\n${r.out()}`);
-  }
-  for (const r of started) {
-    const res = await fetch(api(r.port), { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: START });
-    if (!res.ok) throw new Error(`runner ${r.index} refused the start: ${res.status} ${await res.text()}`);
+  // A runner that exits in its init (a refused knob) is not waited for; if any fails to start,
+  // the others are not left paused forever (they would keep the test file from ending).
+  try {
+    for (const r of started) {
+      const ready = await eventually(
+        `runner ${r.index} ready`,
+        () =>
+          r.gone()
+            ? 'exited'
+            : fetch(api(r.port)).then(
+                (res) => (res.ok ? 'ready' : 'starting'),
+                () => 'starting',
+              ),
+        (s) => s !== 'starting',
+        30_000,
+      );
+      if (ready === 'exited') throw new Error(`runner ${r.index} exited before it was started:\n${r.out()}`);
+    }
+    for (const r of started) {
+      const res = await fetch(api(r.port), { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: START });
+      if (!res.ok) throw new Error(`runner ${r.index} refused the start: ${res.status} ${await res.text()}`);
+    }
+  } catch (e) {
+    for (const r of started) r.child.kill('SIGKILL');
+    await Promise.all(started.map((r) => r.exited));
+    throw e;
   }
   const runners = await Promise.all(
     started.map(async (r) => ({ index: r.index, argv: r.argv, cwd: r.cwd, code: await r.exited, out: r.out() })),
