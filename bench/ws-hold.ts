@@ -197,11 +197,19 @@ interface Run {
   at: string;
   results: Result[];
 }
-const previous = existsSync(file) ? ((JSON.parse(readFileSync(file, 'utf8')) as { runs?: Run[] }).runs ?? []) : [];
+// A file from before runs were kept holds one run at its top level: it becomes the first.
+const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { runs?: Run[] } & Partial<Run>) : {};
+const previous: Run[] = kept.runs ?? (kept.results ? [kept as Run] : []);
 const run: Run = { k6: K6_VERSION, hold: HOLD, rampPerSecond: RAMP_PER_SECOND, mostHeld: most, at: new Date().toISOString(), results };
 writeFileSync(file, JSON.stringify({ goal: 100_000, stretch: 200_000, runs: [...previous, run] }, null, 2) + '\n');
 for (const c of counts) {
-  const all = [...previous, run].flatMap((r) => r.results).filter((r) => r.connections === c);
-  process.stdout.write(`${c}: held in ${all.filter((r) => r.held).length} of ${all.length} runs recorded\n`);
+  // Only runs asked the same way (hold, ramp) count together.
+  const all = [...previous, run]
+    .filter((r) => r.hold === HOLD && r.rampPerSecond === RAMP_PER_SECOND)
+    .flatMap((r) => r.results)
+    .filter((r) => r.connections === c);
+  process.stdout.write(
+    `${c}: held in ${all.filter((r) => r.held).length} of ${all.length} runs recorded with hold ${HOLD} and ramp ${RAMP_PER_SECOND}/s\n`,
+  );
 }
 process.stdout.write(`most connections held ${HOLD} with none cut: ${most}; appended to bench/results/ws-hold.json\n`);

@@ -40,7 +40,7 @@ const KiB = 1024;
 /** ws-hold's bundle as built at `ref`, in a scratch copy of the tree (node_modules shared). */
 function bundleAt(ref: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'floodgate-baseline-'));
-  const tar = spawnSync('bash', ['-c', `git archive ${ref} | tar -x -C ${dir}`], { cwd: repoRoot, encoding: 'utf8' });
+  const tar = spawnSync('bash', ['-c', `set -o pipefail; git archive ${ref} | tar -x -C ${dir}`], { cwd: repoRoot, encoding: 'utf8' });
   if (tar.status !== 0) throw new Error(`BENCH_BASELINE=${ref}: git archive failed: ${tar.stderr}`);
   symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
   const built = spawnSync(process.execPath, ['build.mjs'], { cwd: dir, encoding: 'utf8' });

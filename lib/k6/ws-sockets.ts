@@ -8,7 +8,7 @@
 // sequence number and send time rather than a stored copy.
 import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
-import { setTimeout } from 'k6/timers';
+import { clearTimeout, setTimeout, type TimeoutID } from 'k6/timers';
 import { WebSocket, type ErrorEvent, type MessageEvent } from 'k6/websockets';
 import { classify } from '../failure-modes.ts';
 import { failedRequests } from './metrics.ts';
@@ -75,7 +75,6 @@ export const phaseOf = (g: number, periodMs: number) => (g * 7919) % periodMs;
 /** One socket's state: what the shared handlers need, nothing per socket that is not used. */
 interface Held {
   ws: WebSocket;
-  g: number;
   opened: boolean;
   failed: boolean;
   closed: boolean;
@@ -92,22 +91,15 @@ interface Held {
  * Calls `fire(item, due)` for each item at `from + phase(item) + k * periodMs` (k = 0, 1, ...),
  * with one timer for all of them: items sorted by phase are due in that order every period. A
  * schedule k6 falls behind on is caught up at most one round a turn of the event loop, so the
- * VU's other timers (the close) still run; the lateness is fire's to measure.
+ * VU's other timers (the close) still run; the lateness is fire's to measure. Returns its stop.
  */
-function rota<T>(
-  items: T[],
-  phase: (t: T) => number,
-  periodMs: number,
-  from: number,
-  fire: (t: T, due: number) => void,
-  stopped: () => boolean,
-): void {
-  if (items.length === 0 || periodMs <= 0) return;
+function rota<T>(items: T[], phase: (t: T) => number, periodMs: number, from: number, fire: (t: T, due: number) => void): () => void {
+  if (items.length === 0 || periodMs <= 0) return () => {};
   const order = items.map((t) => ({ t, phase: phase(t) })).sort((a, b) => a.phase - b.phase);
   let i = 0;
   let base = from;
+  let pending: TimeoutID;
   const turn = () => {
-    if (stopped()) return;
     const now = Date.now();
     for (let n = 0; n < order.length && base + order[i]!.phase <= now; n++) {
       fire(order[i]!.t, base + order[i]!.phase);
@@ -116,9 +108,11 @@ function rota<T>(
         base += periodMs;
       }
     }
-    setTimeout(turn, Math.max(0, base + order[i]!.phase - Date.now()));
+    pending = setTimeout(turn, Math.max(0, base + order[i]!.phase - Date.now()));
   };
-  setTimeout(turn, Math.max(0, from + order[0]!.phase - Date.now()));
+  pending = setTimeout(turn, Math.max(0, from + order[0]!.phase - Date.now()));
+  // Stopped at the close: a turn left waiting would keep the VU alive up to a period longer.
+  return () => clearTimeout(pending);
 }
 
 /** Runs this VU's share: call from a per-vu-iterations scenario with one iteration per VU. */
@@ -191,7 +185,6 @@ export function holdSlot(plan: SocketPlan): void {
       const ws = new WebSocket(plan.url);
       const h: Held = {
         ws,
-        g: mine[next]!,
         opened: false,
         failed: false,
         closed: false,
@@ -215,10 +208,10 @@ export function holdSlot(plan: SocketPlan): void {
   const live = (h: Held) => h.opened && !h.closed && h.ws.readyState === OPEN;
   // Every socket of the plan, by index in `mine`: a socket opens after its first turns come round.
   const slots = mine.map((g, i) => ({ g, i }));
-  const stopped = () => closing;
+  const stops: (() => void)[] = [];
   if (plan.pingEveryMs > 0) {
     // k6 times each ping to its pong itself, by ping id: its built-in ws_ping metric.
-    rota(
+    const stop = rota(
       slots,
       (s) => phaseOf(s.g, plan.pingEveryMs),
       plan.pingEveryMs,
@@ -227,11 +220,11 @@ export function holdSlot(plan: SocketPlan): void {
         const h = held[s.i];
         if (h && live(h)) h.ws.ping();
       },
-      stopped,
     );
+    stops.push(stop);
   }
   if (plan.sendEveryMs > 0) {
-    rota(
+    const stop = rota(
       slots,
       (s) => phaseOf(s.g, plan.sendEveryMs),
       plan.sendEveryMs,
@@ -244,13 +237,14 @@ export function holdSlot(plan: SocketPlan): void {
         h.owed!.set(h.seq, sentAt);
         h.ws.send(message(h.seq++, sentAt, plan.messageBytes));
       },
-      stopped,
     );
+    stops.push(stop);
   }
 
   setTimeout(
     () => {
       closing = true;
+      for (const stop of stops) stop();
       let waiting = false;
       for (const h of held) {
         if (h.owed !== undefined && h.owed.size > 0 && h.ws.readyState === OPEN) {
