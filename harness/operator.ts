@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { UsageError } from '../lib/fail.ts';
 import { INFLUX_URL, scenarioFirst } from './cli-args.ts';
+import { segments } from './fanout.ts';
 import { SCENARIOS } from '../lib/catalog/index.ts';
 import { fileStamp } from '../lib/summary.ts';
 import { buildAll } from './build-step.mjs';
@@ -139,12 +140,11 @@ export function runnerCommand(
   index: number,
 ): string[] {
   const { parallelism } = testRun.spec;
-  const cut = (i: number) => (i === 0 ? '0' : i === parallelism ? '1' : `${i}/${parallelism}`);
-  const sequence = Array.from({ length: parallelism + 1 }, (_, i) => cut(i)).join(',');
+  const { sequence, segment } = segments(parallelism);
   return [
     'run',
     '--quiet',
-    ...(parallelism > 1 ? [`--execution-segment=${cut(index - 1)}:${cut(index)}`, `--execution-segment-sequence=${sequence}`] : []),
+    ...(parallelism > 1 ? [`--execution-segment=${segment(index - 1)}`, `--execution-segment-sequence=${sequence}`] : []),
     ...(testRun.spec.args?.length ? testRun.spec.args : (testRun.spec.arguments ?? '').split(/\s+/).filter(Boolean)),
     `${SCRIPT_MOUNT}${testRun.spec.script.configMap.file ?? 'test.js'}`,
     `--address=0.0.0.0:${RUNNER_API_PORT}`,
