@@ -42,9 +42,10 @@ test('ws-hold, degraded: connections cut mid-hold fail the hold (exit 99 on ws_u
 });
 
 test('ws-hold: echoes that come back too late to be seen before the close fail the echo gate (exit 99 on ws_echo_ok)', async () => {
-  // 2 s late against a 1 s echo interval and a 1 s wait for echoes at the close: the last two or
-  // so of each socket's five are still owed when it closes.
-  const t = await startTarget('ws', ['--workers', '2', '--echo-delay-ms', '2000']);
+  // 3 s late against a 1 s echo interval, sends stopping 1 s before the close (the quiet: one
+  // interval) and a 1 s wait for echoes at the close: each socket's last send is still owed when
+  // it closes, one of its six or so.
+  const t = await startTarget('ws', ['--workers', '2', '--echo-delay-ms', '3000']);
   try {
     const r = await runK6(dist('ws-hold'), { PROFILE: 'smoke', BASE_URL: t.url, CONNECTIONS: '100' });
     assert.equal(r.code, 99, r.stdout + r.stderr);
