@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureDeps } from '../harness/ensure-deps.mjs';
-import { ensureK6 } from '../harness/k6-setup.mjs';
+import { ensureK6, ensureK6Xk6 } from '../harness/k6-setup.mjs';
 import { ensureGoTarget } from '../harness/go-target.mjs';
 import { ensureGoTool } from '../harness/go-tool.mjs';
 import { buildAll } from '../harness/build-step.mjs';
@@ -38,7 +38,9 @@ ensureGoTarget('slow-upstream-go');
 // The manifests' and the workflow's offline checks (test/e2e/operator.test.ts, workflow.test.ts), pinned, into the same cache.
 ensureGoTool('kubeconform');
 ensureGoTool('actionlint');
-process.stdout.write(`k6: ${k6}\n`);
+// The k6 with the pack's extension (ENGINE=xk6, test/e2e/ws-xk6.test.ts): built once per change of xk6/wshold.
+const k6Xk6 = ensureK6Xk6();
+process.stdout.write(`k6: ${k6}\nk6 with k6/x/floodgate-ws: ${k6Xk6}\n`);
 buildAll();
 
 /** @param {string} name */
@@ -46,12 +48,19 @@ const bin = (name) => join(repoRoot, 'node_modules', '.bin', name);
 // Style and lint first: they take seconds and say exactly where, before minutes of end-to-end runs.
 step('lint: ESLint', bin('eslint'), ['.']);
 step('format: Prettier (npm run format fixes it)', bin('prettier'), ['--check', '.']);
+// gofmt lists the files it would change; vet reads the extension as the compiler sees it.
+const unformatted = spawnSync('gofmt', ['-l', 'xk6'], { cwd: repoRoot, encoding: 'utf8' });
+if (unformatted.status !== 0 || unformatted.stdout.trim() !== '') {
+  process.stderr.write(`floodgate: gofmt: not formatted (gofmt -w xk6 fixes it): ${unformatted.stdout}${unformatted.stderr}\n`);
+  process.exit(1);
+}
+step('vet: the k6 extension (xk6/wshold)', 'go', ['vet', '-C', 'xk6/wshold', './...']);
 const tsc = bin('tsc');
 step('typecheck: runtime-neutral lib (no k6, no Node)', tsc, ['--noEmit', '-p', 'tsconfig.lib.json']);
 step('typecheck: k6 side (scenarios, lib/k6)', tsc, ['--noEmit', '-p', 'tsconfig.json']);
 step('typecheck: Node side (targets, harness, scripts, bench, tests)', tsc, ['--noEmit', '-p', 'tsconfig.node.json']);
 
-const testEnv = { ...process.env, K6_BINARY: k6 };
+const testEnv = { ...process.env, K6_BINARY: k6, K6_XK6_BINARY: k6Xk6 };
 /** @param {string[]} files */
 const testArgs = (files) => [
   '--import',

@@ -4,11 +4,10 @@
 // test split over two k6 processes (npm run fanout) merges into one verdict.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTarget } from '../../harness/target-process.ts';
-import { dist, HEADROOM, repoRoot, runK6, type K6Result } from '../helpers/k6.ts';
+import { dist, fanout, HEADROOM, repoRoot, runK6, type K6Result } from '../helpers/k6.ts';
 
 async function against(scenario: string, mode: string, env: Record<string, string> = {}): Promise<K6Result> {
   const t = await startTarget('ws', ['--mode', mode, '--workers', '2']);
@@ -117,21 +116,6 @@ test('ws-throughput, degraded: late echoes and 256 KB per connection fail latenc
   }
   assert.ok(k6Values(r, 'target_rss_per_1000_connections_bytes').max! > 200 * 1024 * 1024, 'about 256 MB per 1,000');
 });
-
-/** `npm run fanout -- <scenario> --procs N ...` as a user runs it (the script, not its parts). */
-function fanout(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/fanout.ts', ...args], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 interface MergedFile {
   verdict: string;
