@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"go.k6.io/k6/v2/js/modules"
+	"go.k6.io/k6/v2/lib/netext"
 	"go.k6.io/k6/v2/metrics"
 )
 
@@ -104,6 +105,12 @@ func newHolder(vu modules.VU, m metricSet, p plan) *holder {
 		},
 		base:     time.Now(),
 		failures: map[string]int{},
+	}
+	// A VU given a source address (--local-ips) binds every socket to it; let the kernel pick
+	// the port at connect() (see bindAddressNoPort). This VU's dialer is this VU's alone, and
+	// it dials nothing else while hold() runs.
+	if nd, ok := state.Dialer.(*netext.Dialer); ok && nd.LocalAddr != nil && nd.Control == nil && nd.ControlContext == nil {
+		nd.Control = bindAddressNoPort
 	}
 	h.missing = h.tags.With("echo", "missing")
 	h.wrong = h.tags.With("echo", "wrong")
