@@ -1,27 +1,37 @@
 // How many WebSocket connections this machine holds for HOLD seconds with none cut, k6 and the
-// target both on it (the 100,000-connections study's question: it stalled near 51,000). For each count asked (default
-// 100,000; stretch 200,000): the ws target with enough workers, `npm run fanout -- ws-hold` with
-// enough k6 processes (each process may hold at most 20,000 files here), and while it runs, the
-// RSS of every k6 process and every target process, sampled from /proc. Writes
-// bench/results/ws-hold.json, appending to the runs already there: per count, whether it held,
-// ramp time, and RSS per connection of k6 and of the target side by side.
+// target both on it (the 100,000-connections study's question: it stalled near 51,000). For each
+// count asked (default 100,000; stretch 200,000): the ws target with enough workers, `npm run
+// fanout -- ws-hold` with enough k6 processes (each process may hold at most 20,000 files here),
+// and while it runs, the RSS of every k6 process and every target process, sampled from /proc.
+// Appends each count's run to bench/results/ws-hold.json as it ends (held or not: whether it
+// held, the ramp time, k6's and the target's RSS per connection side by side), and rewrites the
+// README's and docs/benchmarks.md's tables from that file.
 //   npm run bench:ws -- [connections,...]        e.g. npm run bench:ws -- 100000,200000
 // Env: BENCH_HOLD (default 60s), BENCH_PER_PROC (connections per k6 process and per target
 // worker, default 12500), BENCH_RAMP_PER_SECOND (default 300), BENCH_KEEPALIVE (each socket's
-// ping and echo interval, default 60s). On 2 cores the ramp is CPU-bound: every handshake costs
-// k6 and the target CPU, and a faster ramp overflows the target's accept queue.
+// ping and echo interval, default 60s), BENCH_ENGINE (what holds the sockets in k6: k6, its own
+// k6/websockets, the default; or xk6, the pack's extension: ws-hold's ENGINE knob). On 2 cores
+// the ramp is CPU-bound: every handshake costs k6 and the target CPU, and a faster ramp
+// overflows the target's accept queue.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { K6_VERSION } from '../harness/k6-setup.mjs';
 import { repoRoot } from '../harness/paths.mjs';
 import { startTarget } from '../harness/target-process.ts';
+import { askedAs, wsHoldRuns, type WsHoldResult, type WsHoldRun } from '../harness/bench-tables.ts';
+import { writeDocs } from '../harness/docs.ts';
 
 const counts = (process.argv[2] ?? '100000').split(',').map(Number);
 const HOLD = process.env.BENCH_HOLD ?? '60s';
 const PER_PROC = Number(process.env.BENCH_PER_PROC ?? 12_500);
 const RAMP_PER_SECOND = Number(process.env.BENCH_RAMP_PER_SECOND ?? 300);
 const KEEPALIVE = process.env.BENCH_KEEPALIVE ?? '60s';
+const ENGINE = process.env.BENCH_ENGINE ?? 'k6';
+if (ENGINE !== 'k6' && ENGINE !== 'xk6') {
+  process.stderr.write(`ws-hold bench: BENCH_ENGINE=${ENGINE}: expected k6 or xk6\n`);
+  process.exit(2);
+}
 const SOCKETS_PER_VU = 500;
 const SAMPLE_MS = 1_000;
 
@@ -51,37 +61,13 @@ function rssOf(match: (cmd: string) => boolean): number[] {
   return out;
 }
 
-interface Result {
-  connections: number;
-  k6Processes: number;
-  targetWorkers: number;
-  held: boolean;
-  exitCode: number;
-  established: number | null;
-  unexpectedCloses: number | null;
-  failureModes: Record<string, number>;
-  /** Seconds from the start until the target counted every connection open. */
-  rampSeconds: number | null;
-  peakOpenAtTarget: number;
-  k6RssPeakBytes: number;
-  targetRssPeakBytes: number;
-  k6RssPerConnectionBytes: number;
-  targetRssPerConnectionBytes: number;
-  /** k6 per connection / target per connection. */
-  k6ToTargetRatio: number;
-  /** Connections dropped at the target's full accept queue during the run: the ramp outran it. */
-  listenOverflows: number;
-  /** The most one target worker held at once (each may hold at most the per-process file limit). */
-  maxPerWorker: number;
-}
-
-async function measure(connections: number): Promise<Result> {
+async function measure(connections: number): Promise<WsHoldResult> {
   const procs = Math.ceil(connections / PER_PROC);
   const workers = procs;
   const rampSeconds = Math.ceil(connections / RAMP_PER_SECOND);
   const target = await startTarget('ws', ['--workers', String(workers)]);
   process.stdout.write(
-    `ws-hold bench: ${connections} connections, ${procs} k6 processes, ${workers} target workers, ramp ${rampSeconds}s, hold ${HOLD}\n`,
+    `ws-hold bench: ${connections} connections held by ${ENGINE}, ${procs} k6 processes, ${workers} target workers, ramp ${rampSeconds}s, hold ${HOLD}\n`,
   );
   const overflowsBefore = listenOverflows();
   let maxPerWorker = 0;
@@ -107,6 +93,8 @@ async function measure(connections: number): Promise<Result> {
         `ECHO_INTERVAL=${KEEPALIVE}`,
         '-e',
         'PROBE_INTERVAL=5s',
+        '-e',
+        `ENGINE=${ENGINE}`,
       ],
     ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
@@ -140,6 +128,17 @@ async function measure(connections: number): Promise<Result> {
   }, SAMPLE_MS);
   const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? 1)));
   clearInterval(sampler);
+  // Who ended the connections, as the target counts them: a cut shows here as heartbeat (the
+  // client missed a ping) or error, not only as a count on the k6 side.
+  const endedBy: Record<string, number> = {};
+  try {
+    const text = await (await fetch(`${target.url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+    for (const m of text.matchAll(/^ws_closed_connections_total\{[^}]*reason="(\w+)"[^}]*\} (\d+)/gm)) {
+      endedBy[m[1]!] = (endedBy[m[1]!] ?? 0) + Number(m[2]);
+    }
+  } catch {
+    // the target is gone; the k6 side's counts stand
+  }
   await target.stop();
   const mergedFile = /(\S+-merged\.json)/.exec(out)?.[1];
   const merged = mergedFile
@@ -150,6 +149,7 @@ async function measure(connections: number): Promise<Result> {
     : undefined;
   const established = merged?.k6.ws_established?.values.passes ?? null;
   const unexpected = merged?.k6.ws_unexpected_closes?.values.count ?? null;
+  const echoOkRate = merged?.k6.ws_echo_ok?.values.rate ?? null;
   const failureModes = Object.fromEntries(Object.entries(merged?.failureModes ?? {}).filter(([, n]) => n > 0));
   const k6Per = k6Peak / connections;
   const targetPer = targetPeak / connections;
@@ -161,6 +161,7 @@ async function measure(connections: number): Promise<Result> {
     exitCode: code,
     established,
     unexpectedCloses: unexpected,
+    echoOkRate,
     failureModes,
     rampSeconds: rampDone,
     peakOpenAtTarget: openPeak,
@@ -170,46 +171,45 @@ async function measure(connections: number): Promise<Result> {
     targetRssPerConnectionBytes: Math.round(targetPer),
     k6ToTargetRatio: Number((k6Per / targetPer).toFixed(2)),
     listenOverflows: listenOverflows() - overflowsBefore,
+    targetEndedBy: endedBy,
     maxPerWorker,
   };
 }
 
-const results: Result[] = [];
+const dir = join(repoRoot, 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, 'ws-hold.json');
+const results: WsHoldResult[] = [];
+let updated: string[] = [];
 for (const c of counts) {
   const r = await measure(c);
   results.push(r);
   process.stdout.write(
-    `  ${r.held ? 'held' : 'NOT held'}: ${r.established ?? '?'} established, ${r.unexpectedCloses ?? '?'} cut, ramp ${r.rampSeconds ?? '?'}s; ` +
+    `  ${r.held ? 'held' : 'NOT held'}: ${r.established ?? '?'} established, ${r.unexpectedCloses ?? '?'} cut, echoes ok ${r.echoOkRate ?? '?'}, ramp ${r.rampSeconds ?? '?'}s; ` +
       `k6 ${(r.k6RssPerConnectionBytes / 1024).toFixed(1)} KiB/conn, target ${(r.targetRssPerConnectionBytes / 1024).toFixed(1)} KiB/conn (k6/target ${r.k6ToTargetRatio}); ` +
       `${r.listenOverflows} dropped at a full accept queue; at most ${r.maxPerWorker} on one worker\n`,
   );
+  // Every run is kept, held or not (a count held once and not the next time is not a result),
+  // each as soon as it ends, so a long series stopped midway keeps what it measured.
+  const previous = wsHoldRuns(existsSync(file) ? readFileSync(file, 'utf8') : '');
+  const run: WsHoldRun = {
+    k6: K6_VERSION,
+    engine: ENGINE,
+    hold: HOLD,
+    rampPerSecond: RAMP_PER_SECOND,
+    mostHeld: r.held ? c : 0,
+    at: new Date().toISOString(),
+    results: [r],
+  };
+  const all = [...previous, run];
+  writeFileSync(file, JSON.stringify({ goal: 100_000, stretch: 200_000, runs: all }, null, 2) + '\n');
+  // The README's and docs/benchmarks.md's tables are rendered from the file, never typed.
+  updated = writeDocs();
+  const same = all.filter((x) => askedAs(x) === askedAs(run)).flatMap((x) => x.results.filter((y) => y.connections === c));
+  process.stdout.write(`${c}: held in ${same.filter((x) => x.held).length} of ${same.length} runs recorded with ${askedAs(run)}\n`);
 }
-const dir = join(repoRoot, 'bench', 'results');
-mkdirSync(dir, { recursive: true });
-const file = join(dir, 'ws-hold.json');
 const most = Math.max(0, ...results.filter((r) => r.held).map((r) => r.connections));
-// Every run is kept, held or not: a count held once and not the next time is not a result.
-interface Run {
-  k6: string;
-  hold: string;
-  rampPerSecond: number;
-  mostHeld: number;
-  at: string;
-  results: Result[];
-}
-// A file from before runs were kept holds one run at its top level: it becomes the first.
-const kept = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { runs?: Run[] } & Partial<Run>) : {};
-const previous: Run[] = kept.runs ?? (kept.results ? [kept as Run] : []);
-const run: Run = { k6: K6_VERSION, hold: HOLD, rampPerSecond: RAMP_PER_SECOND, mostHeld: most, at: new Date().toISOString(), results };
-writeFileSync(file, JSON.stringify({ goal: 100_000, stretch: 200_000, runs: [...previous, run] }, null, 2) + '\n');
-for (const c of counts) {
-  // Only runs asked the same way (hold, ramp) count together.
-  const all = [...previous, run]
-    .filter((r) => r.hold === HOLD && r.rampPerSecond === RAMP_PER_SECOND)
-    .flatMap((r) => r.results)
-    .filter((r) => r.connections === c);
-  process.stdout.write(
-    `${c}: held in ${all.filter((r) => r.held).length} of ${all.length} runs recorded with hold ${HOLD} and ramp ${RAMP_PER_SECOND}/s\n`,
-  );
-}
-process.stdout.write(`most connections held ${HOLD} with none cut: ${most}; appended to bench/results/ws-hold.json\n`);
+process.stdout.write(
+  `most connections held ${HOLD} with none cut: ${most}; appended to bench/results/ws-hold.json` +
+    (updated.length > 0 ? `; tables rewritten in ${updated.join(', ')}\n` : '\n'),
+);

@@ -1,14 +1,15 @@
 // The generated parts of the README and docs/: the table of scenarios, each scenario's knobs,
 // the common knobs and what drives each gate red, rendered from the one place each fact is
 // declared (lib/catalog/ for knobs, questions and load shapes; thresholds.json for the gates;
-// test/red-gates.json for their red proofs). `npm run docs` writes them;
+// test/red-gates.json for their red proofs; bench/results/ws-hold.json for the connections held). `npm run docs` writes them;
 // test/unit/docs.test.ts fails when a committed page differs from what this renders.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commonKnobs, PROFILE_KNOB } from '../lib/catalog/common.ts';
 import { SCENARIOS } from '../lib/catalog/index.ts';
 import type { KnobDecls, Raw } from '../lib/catalog/knob.ts';
 import { repoRoot } from './paths.mjs';
+import { wsHoldHeldTable, wsHoldRuns, wsHoldRunsTable } from './bench-tables.ts';
 
 /** A generated block: `<!-- generated:NAME:begin -->` ... `<!-- generated:NAME:end -->`. */
 const BEGIN = (name: string) => `<!-- generated:${name}:begin -->`;
@@ -69,11 +70,23 @@ function redGatesTable(section: ThresholdsDoc[string], proofs: Record<string, Pr
 }
 
 /** `text` with the block `name` holding `content`; throws if the markers are missing. */
-function fillBlock(text: string, name: string, content: string, file: string): string {
+function fillBlock(text: string, name: string, content: string, file: string, note = NOTE): string {
   const begin = text.indexOf(BEGIN(name));
   const end = text.indexOf(END(name));
   if (begin < 0 || end < begin) throw new Error(`${file} has no ${BEGIN(name)} ... ${END(name)} block`);
-  return `${text.slice(0, begin)}${BEGIN(name)}\n${NOTE}\n\n${content}\n\n${text.slice(end)}`;
+  return `${text.slice(0, begin)}${BEGIN(name)}\n${note}\n\n${content}\n\n${text.slice(end)}`;
+}
+
+const BENCH_NOTE =
+  '<!-- written by `npm run bench:ws` (and `npm run docs`) from bench/results/ws-hold.json, which keeps every run: do not edit this table -->';
+
+/** The file's text, or '' when there is none (no bench run recorded yet). */
+function readIfAny(read: (file: string) => string, file: string): string {
+  try {
+    return read(file);
+  } catch {
+    return '';
+  }
 }
 
 /** Every generated file as it should read, from `read` (the committed text of each). */
@@ -84,7 +97,13 @@ export function renderDocs(read: (file: string) => string): Map<string, string> 
   readme = fillBlock(readme, 'scenarios', scenarioTable(thresholds), 'README.md');
   // The common knobs' defaults are the same for every scenario but BASE_URL's (shown in words).
   readme = fillBlock(readme, 'common-knobs', knobTable({ PROFILE: PROFILE_KNOB, ...commonKnobs('echo') }), 'README.md');
+  const wsRuns = wsHoldRuns(readIfAny(read, 'bench/results/ws-hold.json'));
+  readme = fillBlock(readme, 'ws-hold-held', wsHoldHeldTable(wsRuns, 'docs/'), 'README.md', BENCH_NOTE);
   out.set('README.md', readme);
+  let benchmarks = read('docs/benchmarks.md');
+  benchmarks = fillBlock(benchmarks, 'ws-hold-held', wsHoldHeldTable(wsRuns, ''), 'docs/benchmarks.md', BENCH_NOTE);
+  benchmarks = fillBlock(benchmarks, 'ws-hold-runs', wsHoldRunsTable(wsRuns), 'docs/benchmarks.md', BENCH_NOTE);
+  out.set('docs/benchmarks.md', benchmarks);
   const proofs = JSON.parse(read('test/red-gates.json')) as Record<string, Record<string, Proof>>;
   for (const s of Object.values(SCENARIOS)) {
     const file = `docs/${s.name}.md`;
@@ -96,6 +115,13 @@ export function renderDocs(read: (file: string) => string): Map<string, string> 
 }
 
 export const readRepoFile = (file: string) => readFileSync(join(repoRoot, file), 'utf8');
+
+/** Writes every generated file that differs from what renderDocs makes; returns their names. */
+export function writeDocs(): string[] {
+  const stale = [...renderDocs(readRepoFile)].filter(([file, text]) => readRepoFile(file) !== text);
+  for (const [file, text] of stale) writeFileSync(join(repoRoot, file), text);
+  return stale.map(([file]) => file);
+}
 
 /** The generated files whose committed text differs from what renderDocs makes. */
 export function staleDocs(read: (file: string) => string = readRepoFile): string[] {

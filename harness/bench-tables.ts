@@ -1,0 +1,111 @@
+// The connections-held tables of the README and docs/benchmarks.md, rendered from the runs
+// bench/results/ws-hold.json keeps (npm run bench:ws appends every run, held or not), so no
+// figure is typed by hand. Also the shape of that file, for the bench that writes it.
+
+/** One count asked of one run of npm run bench:ws. */
+export interface WsHoldResult {
+  connections: number;
+  k6Processes: number;
+  targetWorkers: number;
+  held: boolean;
+  exitCode: number;
+  established: number | null;
+  unexpectedCloses: number | null;
+  /** Echoes back intact, of those sent (the ws_echo_ok gate: > 0.99); absent in older runs. */
+  echoOkRate?: number | null;
+  failureModes: Record<string, number>;
+  /** Seconds from the start until the target counted every connection open. */
+  rampSeconds: number | null;
+  peakOpenAtTarget: number;
+  k6RssPeakBytes: number;
+  targetRssPeakBytes: number;
+  k6RssPerConnectionBytes: number;
+  targetRssPerConnectionBytes: number;
+  /** k6 per connection / target per connection. */
+  k6ToTargetRatio: number;
+  /** Connections dropped at the target's full accept queue during the run: the ramp outran it. */
+  listenOverflows: number;
+  /** The most one target worker held at once (each may hold at most the per-process file limit). */
+  maxPerWorker: number;
+  /** Connections ended, by who ended them as the target counts (client, heartbeat, error...); absent in older runs. */
+  targetEndedBy?: Record<string, number>;
+}
+
+export interface WsHoldRun {
+  k6: string;
+  /** What held the sockets in k6 (ws-hold's ENGINE); absent in runs from before the knob, which were k6. */
+  engine?: string;
+  hold: string;
+  rampPerSecond: number;
+  mostHeld: number;
+  at: string;
+  results: WsHoldResult[];
+}
+
+/** The runs of the file's text ('' when there is none); a file from before runs were kept is its one run. */
+export function wsHoldRuns(text: string): WsHoldRun[] {
+  if (text.trim() === '') return [];
+  const kept = JSON.parse(text) as { runs?: WsHoldRun[] } & Partial<WsHoldRun>;
+  return kept.runs ?? (kept.results ? [kept as WsHoldRun] : []);
+}
+
+/** Runs asked the same way count together: engine, hold and ramp rate. */
+export const askedAs = (r: WsHoldRun) => `${r.engine ?? 'k6'}, hold ${r.hold}, ramp ${r.rampPerSecond}/s`;
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const count = (n: number) => n.toLocaleString('en-US');
+const engineName = (r: WsHoldRun) => ((r.engine ?? 'k6') === 'xk6' ? 'xk6 (k6/x/floodgate-ws)' : 'k6 (k6/websockets)');
+
+/** Per engine and count: held in N of M runs asked the same way, and the last run's figures. */
+export function wsHoldHeldTable(runs: WsHoldRun[], docsPrefix: string): string {
+  if (runs.length === 0)
+    return `No run recorded yet: \`npm run bench:ws\` records each ([how](${docsPrefix}benchmarks.md#connections-held-npm-run-benchws)).`;
+  const groups = new Map<string, { run: WsHoldRun; result: WsHoldResult }[]>();
+  for (const run of runs) {
+    for (const result of run.results) {
+      const key = `${askedAs(run)}|${result.connections}`;
+      groups.set(key, [...(groups.get(key) ?? []), { run, result }]);
+    }
+  }
+  const rows = [...groups.values()].map((all) => {
+    const { run, result: last } = all[all.length - 1]!;
+    const held = all.filter((x) => x.result.held).length;
+    return (
+      `| ${count(last.connections)} | ${engineName(run)} | ${held} of ${all.length} | ${run.hold}, ${run.rampPerSecond}/s | ` +
+      `${kib(last.k6RssPerConnectionBytes)} | ${kib(last.targetRssPerConnectionBytes)} | ${run.at.slice(0, 10)} |`
+    );
+  });
+  return [
+    '| connections | held in k6 by | runs that held | hold, ramp | k6 RSS per connection (last run) | target RSS per connection (last run) | last run |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}
+
+/** Every run, held or not, oldest first. */
+export function wsHoldRunsTable(runs: WsHoldRun[]): string {
+  const rows = runs.flatMap((run) =>
+    run.results.map((r) => {
+      const echo = r.echoOkRate === undefined || r.echoOkRate === null ? '' : `${(r.echoOkRate * 100).toFixed(2)} %`;
+      // Who cut them, as the target saw it: every end but the client's own close frame.
+      const cutBy = Object.entries(r.targetEndedBy ?? {})
+        .filter(([reason, n]) => reason !== 'client' && n > 0)
+        .map(([reason, n]) => `${reason} ${count(n)}`)
+        .join(', ');
+      const modes = Object.entries(r.failureModes)
+        .map(([m, n]) => `${m} ${count(n)}`)
+        .join(', ');
+      return (
+        `| ${run.at.slice(0, 16).replace('T', ' ')} | ${engineName(run)} | ${count(r.connections)} | ${r.held ? 'held' : '**NOT held**'} (exit ${r.exitCode}) | ` +
+        `${r.established === null ? '?' : count(r.established)} | ${r.unexpectedCloses ?? '?'}${cutBy ? ` (${cutBy})` : ''} | ${echo} | ${modes || 'none'} | ` +
+        `${r.rampSeconds === null ? 'not completed' : `${Math.round(r.rampSeconds)} s`} | ${count(r.listenOverflows)} | ` +
+        `${kib(r.k6RssPerConnectionBytes)} | ${kib(r.targetRssPerConnectionBytes)} | ${r.k6ToTargetRatio} |`
+      );
+    }),
+  );
+  return [
+    '| recorded (UTC) | held in k6 by | connections | result | established | cut | echoes intact | failed handshakes | all open after | dropped at the accept queue | k6 RSS per connection | target RSS per connection | k6 / target |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ].join('\n');
+}

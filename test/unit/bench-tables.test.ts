@@ -1,0 +1,59 @@
+// The connections-held tables are rendered from bench/results/ws-hold.json: held in N of M runs
+// asked the same way (engine, hold, ramp), every run listed held or not, older files read too.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { wsHoldHeldTable, wsHoldRuns, wsHoldRunsTable, type WsHoldResult, type WsHoldRun } from '../../harness/bench-tables.ts';
+
+const result = (held: boolean, over: Partial<WsHoldResult> = {}): WsHoldResult => ({
+  connections: 100_000,
+  k6Processes: 8,
+  targetWorkers: 8,
+  held,
+  exitCode: held ? 0 : 99,
+  established: held ? 100_000 : 99_879,
+  unexpectedCloses: 0,
+  echoOkRate: 0.9999,
+  failureModes: held ? {} : { dial_timeout: 121 },
+  rampSeconds: held ? 350 : null,
+  peakOpenAtTarget: 100_000,
+  k6RssPeakBytes: 0,
+  targetRssPeakBytes: 0,
+  k6RssPerConnectionBytes: 97_000,
+  targetRssPerConnectionBytes: 16_000,
+  k6ToTargetRatio: 6.06,
+  listenOverflows: held ? 0 : 31_155,
+  maxPerWorker: 13_000,
+  ...over,
+});
+const run = (results: WsHoldResult[], over: Partial<WsHoldRun> = {}): WsHoldRun => ({
+  k6: 'v2.2.0',
+  hold: '60s',
+  rampPerSecond: 300,
+  mostHeld: 0,
+  at: '2026-12-03T12:00:00.000Z',
+  results,
+  ...over,
+});
+
+test('held in N of M counts the runs asked the same way, per engine and count', () => {
+  const runs = [
+    run([result(false)]),
+    run([result(true), result(true)]),
+    run([result(true, { k6RssPerConnectionBytes: 18_900 })], { engine: 'xk6', rampPerSecond: 600 }),
+  ];
+  const table = wsHoldHeldTable(runs, 'docs/');
+  assert.match(table, /\| 100,000 \| k6 \(k6\/websockets\) \| 2 of 3 \| 60s, 300\/s \| 94\.7 KiB \|/);
+  assert.match(table, /\| 100,000 \| xk6 \(k6\/x\/floodgate-ws\) \| 1 of 1 \| 60s, 600\/s \| 18\.5 KiB \|/);
+});
+
+test('every run is listed, a failed one with what failed', () => {
+  const table = wsHoldRunsTable([run([result(false)])]);
+  assert.match(table, /\*\*NOT held\*\* \(exit 99\) \| 99,879 \| 0 \| 99\.99 % \| dial_timeout 121 \| not completed \| 31,155 \|/);
+});
+
+test('a file from before runs were kept is read as its one run; no file renders a pointer to the bench', () => {
+  const legacy = JSON.stringify({ k6: 'v2.2.0', hold: '60s', rampPerSecond: 300, mostHeld: 100_000, at: '2026-11-01T00:00:00Z', results: [result(true)] });
+  assert.equal(wsHoldRuns(legacy).length, 1);
+  assert.deepEqual(wsHoldRuns(''), []);
+  assert.match(wsHoldHeldTable([], 'docs/'), /No run recorded yet: `npm run bench:ws`/);
+});
