@@ -108,7 +108,7 @@ function xk6Hash() {
  * @returns {string}
  */
 export function ensureK6Xk6() {
-  const explicit = process.env.K6_XK6_BINARY;
+  const explicit = process.env.K6_XK6_BINARY || undefined;
   const bin = explicit ?? join(cacheDir, 'k6', `${K6_VERSION}+wshold-${xk6Hash()}`, 'k6');
   const ready = () => {
     const line = versionOf(bin);

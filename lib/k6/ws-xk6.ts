@@ -13,7 +13,7 @@ import type { SocketPlan } from './ws-sockets.ts';
 export const XK6_MODULE = 'k6/x/floodgate-ws';
 
 interface Xk6Engine {
-  hold(plan: SocketPlan & { slot: number; startTime: number }): { failures: Record<string, number> };
+  hold(plan: SocketPlan & { slot: number; startTime: number }): { failures: Record<string, number>; cuts: Record<string, number> };
 }
 
 // k6 defines require() in the init context only. It is called only for ENGINE=xk6, so stock k6
@@ -36,8 +36,10 @@ export function loadXk6(): Xk6Engine {
 
 /** This VU's share of the sockets, held by the extension (blocks until its close). */
 export function holdSlotXk6(engine: Xk6Engine, plan: SocketPlan): void {
-  const { failures } = engine.hold({ ...plan, slot: exec.scenario.iterationInTest, startTime: exec.scenario.startTime });
+  const { failures, cuts } = engine.hold({ ...plan, slot: exec.scenario.iterationInTest, startTime: exec.scenario.startTime });
   for (const [error, n] of Object.entries(failures)) {
     failedRequests.add(n, { failure_mode: classify({ status: 0, error }) ?? 'other' });
   }
+  // ws_unexpected_closes counts them; this says how they ended, as the socket read it.
+  for (const [error, n] of Object.entries(cuts)) console.warn(`floodgate ws-hold: ${n} connection(s) cut before the close: ${error}`);
 }

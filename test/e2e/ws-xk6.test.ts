@@ -63,6 +63,8 @@ test('ENGINE=xk6, degraded: connections cut mid-hold fail the hold (exit 99 on w
     assert.deepEqual(r.report!.failedThresholds, ['ws_unexpected_closes']);
     const cut = k6Values(r, 'ws_unexpected_closes').count!;
     assert.ok(cut >= 3 && cut <= 40, `${cut} of 300 cut at 5 %`);
+    // And how they ended, as the sockets read it: the target drops them without a close frame.
+    assert.match(r.stderr, /floodgate ws-hold: \d+ connection\(s\) cut before the close: .*(1006|EOF|reset)/);
   } finally {
     await t.stop();
   }

@@ -28,6 +28,8 @@ const (
 	writeWait        = 10 * time.Second
 	// How long the close handshakes may take before the connections are dropped.
 	closeWait = 10 * time.Second
+	// How often the queued samples go to k6 (its own outputs flush every second or so).
+	sampleFlush = 100 * time.Millisecond
 	// Small buffers: the messages are under 1 KiB. Write buffers are pooled, so an idle socket
 	// holds none; k6/websockets keeps 4 KiB each way per socket plus its bufio copies.
 	readBufferBytes  = 512
@@ -75,6 +77,12 @@ type holder struct {
 
 	failMu   sync.Mutex
 	failures map[string]int
+	// The read errors that ended connections before the close, by message.
+	cuts map[string]int
+
+	// Samples waiting for the next flush (see push).
+	queueMu sync.Mutex
+	queue   []metrics.Sample
 }
 
 func newHolder(vu modules.VU, m metricSet, p plan) *holder {
@@ -105,6 +113,7 @@ func newHolder(vu modules.VU, m metricSet, p plan) *holder {
 		},
 		base:     time.Now(),
 		failures: map[string]int{},
+		cuts:     map[string]int{},
 	}
 	// A VU given a source address (--local-ips) binds every socket to it; let the kernel pick
 	// the port at connect() (see bindAddressNoPort). This VU's dialer is this VU's alone, and
@@ -122,13 +131,39 @@ func newHolder(vu modules.VU, m metricSet, p plan) *holder {
 	return h
 }
 
+// push queues a sample; flush hands the queue to k6 as one container. A socket's reader never
+// waits on k6's sample channel: when k6 fell behind on a loaded machine, readers blocked in the
+// push did not read the server's pings, and the target cut them for a missed heartbeat.
 func (h *holder) push(m *metrics.Metric, tags *metrics.TagSet, v float64) {
-	metrics.PushIfNotDone(h.ctx, h.samples, metrics.Sample{
-		TimeSeries: metrics.TimeSeries{Metric: m, Tags: tags},
-		Time:       time.Now(),
-		Metadata:   h.meta,
-		Value:      v,
-	})
+	s := metrics.Sample{TimeSeries: metrics.TimeSeries{Metric: m, Tags: tags}, Time: time.Now(), Metadata: h.meta, Value: v}
+	h.queueMu.Lock()
+	h.queue = append(h.queue, s)
+	h.queueMu.Unlock()
+}
+
+func (h *holder) flush() {
+	h.queueMu.Lock()
+	batch := h.queue
+	h.queue = nil
+	h.queueMu.Unlock()
+	if len(batch) > 0 {
+		metrics.PushIfNotDone(h.ctx, h.samples, metrics.Samples(batch))
+	}
+}
+
+// flushEvery flushes the queue every period until stop, then once more.
+func (h *holder) flushEvery(period time.Duration, stop <-chan struct{}) {
+	ticker := time.NewTicker(period)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ticker.C:
+			h.flush()
+		case <-stop:
+			h.flush()
+			return
+		}
+	}
 }
 
 // sleepUntil waits for t; false if stop came first.
@@ -153,8 +188,18 @@ func sleepUntil(stop <-chan struct{}, t time.Time) bool {
 }
 
 // run holds the sockets from their opens over the ramp to the close, and returns the failed
-// handshakes by error message.
-func (h *holder) run() map[string]int {
+// handshakes and the connections cut, by error message.
+func (h *holder) run() (failures, cuts map[string]int) {
+	flushed := make(chan struct{})
+	stopFlush := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		h.flushEvery(sampleFlush, stopFlush)
+	}()
+	defer func() {
+		close(stopFlush)
+		<-flushed
+	}()
 	// One sample of zero, so the gate reads 0 (not "no samples") when nothing closed early.
 	h.push(h.m.unexpected, h.tags, 0)
 	closeAt := h.p.t0.Add(h.p.ramp + h.p.hold)
@@ -214,7 +259,7 @@ func (h *holder) run() map[string]int {
 		}
 		<-ended
 	}
-	return h.failures
+	return h.failures, h.cuts
 }
 
 // openAll opens this VU's sockets in order over the ramp: connection g at g / connections of it.
@@ -357,14 +402,8 @@ func (h *holder) serve(ctx context.Context, s *sock) {
 	if resp != nil && resp.Body != nil {
 		_ = resp.Body.Close()
 	}
-	metrics.PushIfNotDone(h.ctx, h.samples, metrics.ConnectedSamples{
-		Samples: []metrics.Sample{
-			{TimeSeries: metrics.TimeSeries{Metric: h.builtin.WSSessions, Tags: h.tags}, Time: start, Metadata: h.meta, Value: 1},
-			{TimeSeries: metrics.TimeSeries{Metric: h.builtin.WSConnecting, Tags: h.tags}, Time: start, Metadata: h.meta, Value: metrics.D(time.Since(start))},
-		},
-		Tags: h.tags,
-		Time: start,
-	})
+	h.push(h.builtin.WSSessions, h.tags, 1)
+	h.push(h.builtin.WSConnecting, h.tags, metrics.D(time.Since(start)))
 	if err != nil {
 		s.done.Store(true)
 		h.push(h.m.established, h.tags, 0)
@@ -392,9 +431,10 @@ func (h *holder) serve(ctx context.Context, s *sock) {
 		// The test ended while this handshake was under way.
 		h.sendClose(s)
 	}
+	var readErr error
 	for {
-		_, data, err := conn.ReadMessage()
-		if err != nil {
+		var data []byte
+		if _, data, readErr = conn.ReadMessage(); readErr != nil {
 			break
 		}
 		h.push(h.builtin.WSMessagesReceived, h.tags, 1)
@@ -402,8 +442,11 @@ func (h *holder) serve(ctx context.Context, s *sock) {
 	}
 	s.done.Store(true)
 	if !h.closing.Load() {
-		// Ended before the test closed it: the server or the network cut it.
+		// Ended before the test closed it: the server or the network cut it. How, for the script to say.
 		h.push(h.m.unexpected, h.tags, 1)
+		h.failMu.Lock()
+		h.cuts[readErr.Error()]++
+		h.failMu.Unlock()
 	}
 	s.mu.Lock()
 	missing := len(s.owed)

@@ -50,7 +50,8 @@ func (i *instance) Exports() modules.Exports {
 }
 
 // hold(plan) holds this VU's sockets of the plan until the close and returns the failed
-// handshakes as { failures: { "<error message>": count } }, for the script to classify.
+// handshakes and the connections cut before the close, each as { "<error message>": count }:
+// { failures, cuts }, for the script to classify and report.
 func (i *instance) hold(v sobek.Value) (map[string]any, error) {
 	if i.vu.State() == nil {
 		return nil, fmt.Errorf("hold() runs in a VU's iteration, not in the init context")
@@ -77,12 +78,16 @@ func (i *instance) hold(v sobek.Value) (map[string]any, error) {
 	if p.connections < 1 || p.slots < 1 || p.slot < 0 || p.messageBytes < 32 {
 		common.Throw(rt, fmt.Errorf("hold(plan): connections, slots and messageBytes (>= 32) must be set, got %+v", p))
 	}
-	failures := newHolder(i.vu, i.m, p).run()
-	out := make(map[string]any, len(failures))
-	for msg, n := range failures {
+	failures, cuts := newHolder(i.vu, i.m, p).run()
+	return map[string]any{"failures": byMessage(failures), "cuts": byMessage(cuts)}, nil
+}
+
+func byMessage(counts map[string]int) map[string]any {
+	out := make(map[string]any, len(counts))
+	for msg, n := range counts {
 		out[msg] = n
 	}
-	return map[string]any{"failures": out}, nil
+	return out
 }
 
 func ms(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
