@@ -52,7 +52,14 @@ test('every run is listed, a failed one with what failed', () => {
 });
 
 test('a file from before runs were kept is read as its one run; no file renders a pointer to the bench', () => {
-  const legacy = JSON.stringify({ k6: 'v2.2.0', hold: '60s', rampPerSecond: 300, mostHeld: 100_000, at: '2026-11-01T00:00:00Z', results: [result(true)] });
+  const legacy = JSON.stringify({
+    k6: 'v2.2.0',
+    hold: '60s',
+    rampPerSecond: 300,
+    mostHeld: 100_000,
+    at: '2026-11-01T00:00:00Z',
+    results: [result(true)],
+  });
   assert.equal(wsHoldRuns(legacy).length, 1);
   assert.deepEqual(wsHoldRuns(''), []);
   assert.match(wsHoldHeldTable([], 'docs/'), /No run recorded yet: `npm run bench:ws`/);
