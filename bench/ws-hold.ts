@@ -45,15 +45,18 @@ function listenOverflows(): number {
   return Number(values[names.indexOf('ListenOverflows')] ?? 0);
 }
 
-/** RSS in bytes of each process whose command line matches, from /proc (no ps parsing). */
-function rssOf(match: (cmd: string) => boolean): number[] {
-  const out: number[] = [];
+/** RSS in bytes and CPU seconds used so far of each process whose command line matches, from /proc (no ps parsing). */
+function usageOf(match: (cmd: string) => boolean): { pid: string; rss: number; cpuSeconds: number }[] {
+  const out: { pid: string; rss: number; cpuSeconds: number }[] = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
       if (!match(cmd)) continue;
       const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-      if (kb) out.push(Number(kb) * 1024);
+      // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (100 a second on Linux).
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / 100;
+      if (kb) out.push({ pid, rss: Number(kb) * 1024, cpuSeconds });
     } catch {
       // the process ended between listing and reading
     }
@@ -105,21 +108,32 @@ async function measure(connections: number): Promise<WsHoldResult> {
   let targetPeak = 0;
   let openPeak = 0;
   let rampDone: number | null = null;
+  // CPU seconds by process, the last reading of each: where the two cores went.
+  const cpu = { k6: new Map<string, number>(), target: new Map<string, number>() };
+  let overflowsSeen = overflowsBefore;
+  let openAtFirstOverflow: number | null = null;
+  let open = 0;
   const sampler = setInterval(async () => {
+    const k6s = usageOf((c) => /\bk6 run\b/.test(c) && c.includes('ws-hold.js'));
     k6Peak = Math.max(
       k6Peak,
-      rssOf((c) => /\bk6 run\b/.test(c) && c.includes('ws-hold.js')).reduce((a, b) => a + b, 0),
+      k6s.reduce((a, p) => a + p.rss, 0),
     );
     // The primary and its workers: the workers run the same bundle with no arguments after it.
-    const tree = rssOf((c) => c.includes('dist/targets.mjs') && (c.includes(` ws `) || c.trimEnd().endsWith('dist/targets.mjs')));
+    const tree = usageOf((c) => c.includes('dist/targets.mjs') && (c.includes(` ws `) || c.trimEnd().endsWith('dist/targets.mjs')));
     targetPeak = Math.max(
       targetPeak,
-      tree.reduce((a, b) => a + b, 0),
+      tree.reduce((a, p) => a + p.rss, 0),
     );
+    for (const p of k6s) cpu.k6.set(p.pid, p.cpuSeconds);
+    for (const p of tree) cpu.target.set(p.pid, p.cpuSeconds);
+    const overflows = listenOverflows();
+    if (openAtFirstOverflow === null && overflows > overflowsSeen) openAtFirstOverflow = open;
+    overflowsSeen = overflows;
     try {
       const text = await (await fetch(`${target.url}/metrics`, { signal: AbortSignal.timeout(SAMPLE_MS * 3) })).text();
       for (const m of text.matchAll(/^ws_open_connections\{[^}]*\} (\d+)/gm)) maxPerWorker = Math.max(maxPerWorker, Number(m[1]));
-      const open = [...text.matchAll(/^ws_open_connections\{[^}]*\} (\d+)/gm)].reduce((s, m) => s + Number(m[1]), 0);
+      open = [...text.matchAll(/^ws_open_connections\{[^}]*\} (\d+)/gm)].reduce((s, m) => s + Number(m[1]), 0);
       openPeak = Math.max(openPeak, open);
       if (rampDone === null && open >= connections) rampDone = (Date.now() - started) / 1000;
     } catch {
@@ -171,6 +185,12 @@ async function measure(connections: number): Promise<WsHoldResult> {
     targetRssPerConnectionBytes: Math.round(targetPer),
     k6ToTargetRatio: Number((k6Per / targetPer).toFixed(2)),
     listenOverflows: listenOverflows() - overflowsBefore,
+    openAtFirstOverflow,
+    cpuSeconds: {
+      k6: Math.round([...cpu.k6.values()].reduce((a, b) => a + b, 0)),
+      target: Math.round([...cpu.target.values()].reduce((a, b) => a + b, 0)),
+      wall: Math.round((Date.now() - started) / 1000),
+    },
     targetEndedBy: endedBy,
     maxPerWorker,
   };

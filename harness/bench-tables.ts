@@ -27,6 +27,10 @@ export interface WsHoldResult {
   listenOverflows: number;
   /** The most one target worker held at once (each may hold at most the per-process file limit). */
   maxPerWorker: number;
+  /** Connections open at the target when the accept queue first overflowed in this run (null: never); absent in older runs. */
+  openAtFirstOverflow?: number | null;
+  /** CPU seconds k6 and the target used, over the run's wall seconds (2 cores: at most 2 x wall); absent in older runs. */
+  cpuSeconds?: { k6: number; target: number; wall: number };
   /** Connections ended, by who ended them as the target counts (client, heartbeat, error...); absent in older runs. */
   targetEndedBy?: Record<string, number>;
 }
@@ -92,20 +96,24 @@ export function wsHoldRunsTable(runs: WsHoldRun[]): string {
         .filter(([reason, n]) => reason !== 'client' && n > 0)
         .map(([reason, n]) => `${reason} ${count(n)}`)
         .join(', ');
+      const firstAt =
+        r.openAtFirstOverflow === undefined || r.openAtFirstOverflow === null ? '' : ` (first with ${count(r.openAtFirstOverflow)} open)`;
+      const c = r.cpuSeconds;
+      const cores = c ? `${(c.k6 / c.wall).toFixed(2)} / ${(c.target / c.wall).toFixed(2)}` : '';
       const modes = Object.entries(r.failureModes)
         .map(([m, n]) => `${m} ${count(n)}`)
         .join(', ');
       return (
         `| ${run.at.slice(0, 16).replace('T', ' ')} | ${engineName(run)} | ${count(r.connections)} | ${r.held ? 'held' : '**NOT held**'} (exit ${r.exitCode}) | ` +
         `${r.established === null ? '?' : count(r.established)} | ${r.unexpectedCloses ?? '?'}${cutBy ? ` (${cutBy})` : ''} | ${echo} | ${modes || 'none'} | ` +
-        `${r.rampSeconds === null ? 'not completed' : `${Math.round(r.rampSeconds)} s`} | ${count(r.listenOverflows)} | ` +
-        `${kib(r.k6RssPerConnectionBytes)} | ${kib(r.targetRssPerConnectionBytes)} | ${r.k6ToTargetRatio} |`
+        `${r.rampSeconds === null ? 'not completed' : `${Math.round(r.rampSeconds)} s`} | ${count(r.listenOverflows)}${firstAt} | ` +
+        `${kib(r.k6RssPerConnectionBytes)} | ${kib(r.targetRssPerConnectionBytes)} | ${r.k6ToTargetRatio} | ${cores} |`
       );
     }),
   );
   return [
-    '| recorded (UTC) | held in k6 by | connections | result | established | cut | echoes intact | failed handshakes | all open after | dropped at the accept queue | k6 RSS per connection | target RSS per connection | k6 / target |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| recorded (UTC) | held in k6 by | connections | result | established | cut | echoes intact | failed handshakes | all open after | dropped at the accept queue | k6 RSS per connection | target RSS per connection | k6 / target | CPU, cores on average: k6 / target |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');
 }

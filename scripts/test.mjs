@@ -83,10 +83,11 @@ if (named.length > 0) {
 
 // Two lanes first, then everything else alone. Beside each other: the unit tests and the target
 // tests that time nothing, and the end-to-end files that judge with headroom thresholds or not
-// at all (bad input, the operator's manifests, the workflow, the verdict, InfluxDB's panels).
+// at all (bad input, the operator's manifests, the workflow, the verdict, InfluxDB's panels, and
+// the xk6 engine's gates: sockets established, cut, echoes back, none of them a timing).
 // The target tests that time an answer (a refusal under 200 ms, requests within one second's
 // window) run alone, first.
-const BESIDE = ['bad-input', 'operator', 'workflow', 'verdict', 'influxdb'].map((n) => join('test/e2e', `${n}.test.ts`));
+const BESIDE = ['bad-input', 'operator', 'workflow', 'verdict', 'influxdb', 'ws-xk6'].map((n) => join('test/e2e', `${n}.test.ts`));
 const TIMED_TARGETS = ['capacity', 'db-pool', 'kv-writes', 'slow-upstream'].map((n) => join('test/targets', `${n}.test.ts`));
 const quick = [...testFiles('test/unit'), ...testFiles('test/targets').filter((f) => !TIMED_TARGETS.includes(f))];
 const e2e = testFiles('test/e2e');
