@@ -87,11 +87,15 @@ if (named.length > 0) {
 // the xk6 engine's gates: sockets established, cut, echoes back, none of them a timing).
 // The target tests that time an answer (a refusal under 200 ms, requests within one second's
 // window) run alone, first.
-const BESIDE = ['bad-input', 'operator', 'workflow', 'verdict', 'influxdb', 'ws-xk6'].map((n) => join('test/e2e', `${n}.test.ts`));
+const e2eFiles = (/** @type {string[]} */ names) => names.map((n) => join('test/e2e', `${n}.test.ts`));
+const BESIDE = e2eFiles(['bad-input', 'operator', 'workflow', 'verdict', 'influxdb', 'ws-xk6']);
+// Untimed too (ws-hold's gates: established, cut, echoes back), after the unit tests in their
+// lane, which ends first: the two lanes then take about as long.
+const AFTER_QUICK = e2eFiles(['ws-hold']);
 const TIMED_TARGETS = ['capacity', 'db-pool', 'kv-writes', 'slow-upstream'].map((n) => join('test/targets', `${n}.test.ts`));
-const quick = [...testFiles('test/unit'), ...testFiles('test/targets').filter((f) => !TIMED_TARGETS.includes(f))];
+const quick = [...testFiles('test/unit'), ...testFiles('test/targets').filter((f) => !TIMED_TARGETS.includes(f)), ...AFTER_QUICK];
 const e2e = testFiles('test/e2e');
-const rest = [...TIMED_TARGETS, ...e2e.filter((f) => !BESIDE.includes(f))];
+const rest = [...TIMED_TARGETS, ...e2e.filter((f) => !BESIDE.includes(f) && !AFTER_QUICK.includes(f))];
 
 /** Runs a lane's files; its output is kept and printed whole when it ends, so lanes do not interleave. */
 function lane(/** @type {string} */ title, /** @type {string[]} */ files) {
@@ -113,10 +117,10 @@ function lane(/** @type {string} */ title, /** @type {string[]} */ files) {
 }
 
 process.stdout.write(
-  `\n== tests: ${quick.length + e2e.length + TIMED_TARGETS.length} files (${quick.length} unit and target files beside ${BESIDE.length} end-to-end files, then ${rest.length} alone)\n`,
+  `\n== tests: ${quick.length - AFTER_QUICK.length + e2e.length + TIMED_TARGETS.length} files (${quick.length} unit, target and untimed end-to-end files beside ${BESIDE.length} end-to-end files, then ${rest.length} alone)\n`,
 );
 const codes = await Promise.all([
-  lane(`tests: ${quick.length} unit and target files`, quick),
+  lane(`tests: ${quick.length} unit, target and untimed end-to-end files`, quick),
   lane(`tests: ${BESIDE.length} end-to-end files`, BESIDE),
 ]);
 if (codes.some((c) => c !== 0)) {

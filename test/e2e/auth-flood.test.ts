@@ -28,7 +28,15 @@ test('protected: users unaffected, every invalid token refused, JWKS fetched onc
 test('naive: the JWKS fetched for every request and invalid tokens forwarded to the origin (exit 99 on those two gates)', async () => {
   const r = await flood(['--mode', 'naive'], HEADROOM);
   assert.equal(r.code, 99, r.stdout + r.stderr);
-  assert.deepEqual(r.report!.failedThresholds, ['target_jwks_fetches_per_minute', 'target_origin_invalid_requests']);
+  const named = ['target_jwks_fetches_per_minute', 'target_origin_invalid_requests'];
+  const failed = r.report!.failedThresholds;
+  for (const gate of named) assert.ok(failed.includes(gate), `${gate} in ${failed.join()}`);
+  // A JWKS fetch per request on two cores may also slow the users past even the headroom bound
+  // (one clean-clone CI run saw it): that is naive's cost too, and the only other gate allowed red.
+  assert.deepEqual(
+    failed.filter((g) => !named.includes(g) && g !== 'http_req_duration{scenario:flood,role:legit}'),
+    [],
+  );
   assert.ok(k6Values(r, 'target_jwks_fetches_per_minute').max! > 1000, 'one fetch per request');
   assert.ok(k6Values(r, 'target_origin_invalid_requests').max! > 1000, 'every invalid request forwarded');
 });

@@ -1,7 +1,7 @@
 // ws-hold with ENGINE=xk6: the sockets held by the pack's k6 extension (xk6/wshold), in the k6
 // built with it. The same plan and the same gates as k6/websockets, both ways: it passes against
 // the healthy ws target (split over two k6 processes, as at 100,000), and each gate goes red
-// against the fault that drives it red for the default engine (test/e2e/ws.test.ts).
+// against the fault that drives it red for the default engine (test/e2e/ws-hold.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
