@@ -5,7 +5,7 @@
 // fail their own gates.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HEADROOM, type K6Result, k6Values, smokeAgainst } from '../helpers/k6.ts';
+import { HEADROOM, headroomWithout, type K6Result, k6Values, smokeAgainst } from '../helpers/k6.ts';
 
 // ADDRESSES defaults to 20: the attacker dials from the first 2, users from the other 18.
 const POOL = ['--local-ips', '127.0.0.10-127.0.0.29'];
@@ -26,17 +26,13 @@ test('protected: users unaffected, every invalid token refused, JWKS fetched onc
 });
 
 test('naive: the JWKS fetched for every request and invalid tokens forwarded to the origin (exit 99 on those two gates)', async () => {
-  const r = await flood(['--mode', 'naive'], HEADROOM);
+  // Judged on the two gates naive is about. The users' latency is not judged here: with a JWKS
+  // fetch per request on two cores it sits near even the headroom bound (one clean-clone CI run
+  // saw p95 past 250 ms, the others under), so it would make this verdict a coin toss.
+  const LEGIT_LATENCY = 'http_req_duration{scenario:flood,role:legit}';
+  const r = await flood(['--mode', 'naive'], { THRESHOLDS_FILE: headroomWithout('auth-flood', LEGIT_LATENCY) });
   assert.equal(r.code, 99, r.stdout + r.stderr);
-  const named = ['target_jwks_fetches_per_minute', 'target_origin_invalid_requests'];
-  const failed = r.report!.failedThresholds;
-  for (const gate of named) assert.ok(failed.includes(gate), `${gate} in ${failed.join()}`);
-  // A JWKS fetch per request on two cores may also slow the users past even the headroom bound
-  // (one clean-clone CI run saw it): that is naive's cost too, and the only other gate allowed red.
-  assert.deepEqual(
-    failed.filter((g) => !named.includes(g) && g !== 'http_req_duration{scenario:flood,role:legit}'),
-    [],
-  );
+  assert.deepEqual(r.report!.failedThresholds, ['target_jwks_fetches_per_minute', 'target_origin_invalid_requests']);
   assert.ok(k6Values(r, 'target_jwks_fetches_per_minute').max! > 1000, 'one fetch per request');
   assert.ok(k6Values(r, 'target_origin_invalid_requests').max! > 1000, 'every invalid request forwarded');
 });

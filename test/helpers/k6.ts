@@ -97,6 +97,19 @@ export const HEADROOM: { readonly THRESHOLDS_FILE: string } = {
 };
 let headroomFile: string | undefined;
 
+/**
+ * A THRESHOLDS_FILE with the headroom, less one gate of one section: for a red run judged on the
+ * gates it is about, when another gate of that run is honestly near its bound either way.
+ */
+export function headroomWithout(section: string, metric: string): string {
+  const all = withHeadroom(readJson('thresholds.json'), readJson('test/thresholds-headroom.json'));
+  const { [metric]: dropped, ...rest } = all[section] ?? {};
+  if (dropped === undefined) throw new Error(`thresholds.json has no ${metric} in ${section}`);
+  const file = join(mkdtempSync(join(tmpdir(), 'floodgate-thresholds-')), 'thresholds.json');
+  writeFileSync(file, JSON.stringify({ ...all, [section]: rest }, null, 2));
+  return file;
+}
+
 /** `npm run fanout -- <scenario> --procs N ...` as a user runs it (the script, not its parts). */
 export function fanout(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
