@@ -5,10 +5,10 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/binary"
+	"errors"
 	"net/http"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -483,7 +483,7 @@ func (h *holder) drain(deadline time.Time) {
 func (h *holder) sendClose(s *sock) {
 	if c := live(s); c != nil {
 		err := c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "test over"), time.Now().Add(writeWait))
-		if err != nil && !strings.Contains(err.Error(), "close sent") {
+		if err != nil && !errors.Is(err, websocket.ErrCloseSent) {
 			// The close frame could not be written: drop the connection, the reader ends.
 			_ = c.Close()
 		}
