@@ -23,9 +23,11 @@ const vus = k.ADDRESSES * k.VUS_PER_ADDRESS;
 // fixed: the attacker's share is paced over the VUs on its addresses among all of them.
 const senders = Array.from({ length: vus + 1 }, (_, i) => addressIndex(i + 1, k.ADDRESSES) < k.ATTACK_ADDRESSES).filter(Boolean).length;
 
-// The process's CPU over the tokens it refused (401): users' work and cheap 429s are charged to
-// the refusals too, so it errs on the strict side. Below 50 refusals between scrapes it would be
-// mostly the scrape's own cost.
+// The process's CPU over the requests it refused: 401s, and 429s where the service counts them.
+// Users' work is charged to the refusals too, so it errs on the strict side. Without the 429s in
+// the count, an edge whose address limit turns most of a flood away (users behind the attacker's
+// address) had all those cheap answers charged to the few 401s, and read several times dearer
+// than it is. Below 50 refusals between scrapes it would be mostly the scrape's own cost.
 const cpuPerRejection = perIncrement(50);
 const jwksPerMinute = trailingWindow(60);
 const originInvalid = sinceFirst();
@@ -35,8 +37,8 @@ const probe = targetProbe(
       from: (v) =>
         v.target_cpu_seconds === undefined || v.target_rejections === undefined
           ? undefined
-          : cpuPerRejection(v.target_cpu_seconds * 1000, v.target_rejections),
-      needs: 'target_cpu_seconds and target_rejections, at least 50 refusals apart',
+          : cpuPerRejection(v.target_cpu_seconds * 1000, v.target_rejections + (v.target_rate_limited ?? 0)),
+      needs: 'target_cpu_seconds and target_rejections (target_rate_limited counted too when read), at least 50 refusals apart',
     },
     target_jwks_fetches_per_minute: {
       from: (v) => (v.target_jwks_fetches === undefined ? undefined : jwksPerMinute(v.target_jwks_fetches, Date.now())),

@@ -40,6 +40,7 @@ export const AUTH_FLOOD = declareScenario({
     REQUEST_TIMEOUT: knob(duration(0.001, 600), 'per-request timeout', { full: '10s' }),
     ...probeKnobs(
       'target_cpu_seconds=process_cpu_seconds_total,target_rejections=http_requests_total{route="/api/resource",status="401"},' +
+        'target_rate_limited=http_requests_total{route="/api/resource",status="429"},' +
         'target_jwks_fetches=jwks_fetches_total,target_origin_invalid=origin_requests_total{token="invalid"}',
     ),
   },
