@@ -4,8 +4,10 @@
 // package when a binary is missing and we are root (CI); otherwise says how.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import { join } from 'node:path';
+import { cacheDir } from './paths.mjs';
 
 /** A free TCP port on loopback, as the kernel hands one out. */
 export async function freePort(): Promise<number> {
@@ -21,8 +23,13 @@ function aptInstall(pkg: string, forWhat: string): void {
   if (process.getuid?.() !== 0) throw new Error(`${forWhat} is missing: install Debian's ${pkg} (sudo apt-get install -y ${pkg})`);
   process.stderr.write(`floodgate: installing ${pkg} (apt-get) for ${forWhat}\n`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  const r = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], { stdio: 'inherit', env });
+  // One install at a time: the test lanes run side by side, and on a fresh machine two of them
+  // may want a package (nginx, InfluxDB) at the same moment; apt-get fails at once on a lock
+  // another holds. flock queues ours; the lock timeout waits out anyone else's dpkg.
+  mkdirSync(cacheDir, { recursive: true });
+  const apt = 'apt-get -o DPkg::Lock::Timeout=600';
+  const script = `${apt} update -qq; ${apt} install -y -qq --no-install-recommends "$1"`;
+  const r = spawnSync('flock', ['-w', '900', join(cacheDir, 'apt.lock'), 'sh', '-c', script, 'sh', pkg], { stdio: 'inherit', env });
   if (r.status !== 0) throw new Error(`could not install ${pkg} for ${forWhat}`);
 }
 
