@@ -5,8 +5,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { dropSchema, ensurePostgres } from '../../harness/services.ts';
-import { startTarget } from '../../harness/target-process.ts';
-import { dist, runK6, type K6Result } from '../helpers/k6.ts';
+import { smokeAgainst, type K6Result } from '../helpers/k6.ts';
 
 const schema = `floodgate_e2e_${process.pid}`;
 let url: string;
@@ -17,14 +16,8 @@ after(async () => {
   await dropSchema(url, schema);
 });
 
-async function against(mode: string, targetArgs: string[] = [], env: Record<string, string> = {}): Promise<K6Result> {
-  const t = await startTarget('db-pool', ['--mode', mode, '--schema', schema, '--database-url', url, ...targetArgs]);
-  try {
-    return await runK6(dist('db-pool'), { PROFILE: 'smoke', BASE_URL: t.url, ...env });
-  } finally {
-    await t.stop();
-  }
-}
+const against = (mode: string, targetArgs: string[] = [], env: Record<string, string> = {}): Promise<K6Result> =>
+  smokeAgainst('db-pool', 'db-pool', ['--mode', mode, '--schema', schema, '--database-url', url, ...targetArgs], env);
 
 const observed = (r: K6Result, metric: string) => r.report!.thresholds.find((t) => t.metric === metric)!.observed!;
 

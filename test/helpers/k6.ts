@@ -53,7 +53,10 @@ export async function smokeAgainst(
   env: Record<string, string> = {},
   k6Args: string[] = [],
 ): Promise<K6Result> {
-  const t = await startTarget(target, targetArgs);
+  // The run is judged once k6 exits: what is still in flight at the target then (a naive one's
+  // backlog, calls hung on its upstream) is not waited for, as the default 10 s drain would.
+  // Draining itself is tested in test/targets/echo.test.ts. A test's own --grace-ms wins.
+  const t = await startTarget(target, ['--grace-ms', '200', ...targetArgs]);
   try {
     return await runK6(dist(scenario), { PROFILE: 'smoke', BASE_URL: t.url, ...env }, k6Args);
   } finally {
