@@ -16,7 +16,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { K6_VERSION } from '../harness/k6-setup.mjs';
+import { K6_VERSION, xk6Build } from '../harness/k6-setup.mjs';
 import { repoRoot } from '../harness/paths.mjs';
 import { startTarget } from '../harness/target-process.ts';
 import { askedAs, wsHoldRuns, type WsHoldResult, type WsHoldRun } from '../harness/bench-tables.ts';
@@ -215,6 +215,8 @@ for (const c of counts) {
   const run: WsHoldRun = {
     k6: K6_VERSION,
     engine: ENGINE,
+    // The extension's source this checkout builds (and fanout runs, unless $K6_XK6_BINARY names another).
+    ...(ENGINE === 'xk6' ? { engineBuild: xk6Build() } : {}),
     hold: HOLD,
     rampPerSecond: RAMP_PER_SECOND,
     mostHeld: r.held ? c : 0,

@@ -94,7 +94,8 @@ export function ensureK6() {
 export const XK6_MODULE = 'k6/x/floodgate-ws';
 const xk6Dir = join(repoRoot, 'xk6', 'wshold');
 
-function xk6Hash() {
+/** The extension's build: a hash of its source, the cache key of the k6 built with it. */
+export function xk6Build() {
   const h = createHash('sha256');
   for (const f of readdirSync(xk6Dir).sort()) {
     if (/\.go$|^go\.(mod|sum)$/.test(f) && !f.endsWith('_test.go')) h.update(f).update(readFileSync(join(xk6Dir, f)));
@@ -109,7 +110,7 @@ function xk6Hash() {
  */
 export function ensureK6Xk6() {
   const explicit = process.env.K6_XK6_BINARY || undefined;
-  const bin = explicit ?? join(cacheDir, 'k6', `${K6_VERSION}+wshold-${xk6Hash()}`, 'k6');
+  const bin = explicit ?? join(cacheDir, 'k6', `${K6_VERSION}+wshold-${xk6Build()}`, 'k6');
   const ready = () => {
     const line = versionOf(bin);
     return isPinned(line) && (line ?? '').includes(XK6_MODULE);

@@ -1,5 +1,5 @@
 // The connections-held tables are rendered from bench/results/ws-hold.json: held in N of M runs
-// asked the same way (engine, hold, ramp), every run listed held or not, older files read too.
+// asked the same way (engine and its build, hold, ramp), every run listed held or not, older files read too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { wsHoldHeldTable, wsHoldRuns, wsHoldRunsTable, type WsHoldResult, type WsHoldRun } from '../../harness/bench-tables.ts';
@@ -40,10 +40,14 @@ test('held in N of M counts the runs asked the same way, per engine and count', 
     run([result(false)]),
     run([result(true), result(true)]),
     run([result(true, { k6RssPerConnectionBytes: 18_900 })], { engine: 'xk6', rampPerSecond: 600 }),
+    run([result(false)], { engine: 'xk6', engineBuild: 'ca1037d25556', rampPerSecond: 600 }),
+    run([result(true)], { engine: 'xk6', engineBuild: 'ca1037d25556', rampPerSecond: 600 }),
   ];
   const table = wsHoldHeldTable(runs, 'docs/');
   assert.match(table, /\| 100,000 \| k6 \(k6\/websockets\) \| 2 of 3 \| 60s, 300\/s \| 94\.7 KiB \|/);
-  assert.match(table, /\| 100,000 \| xk6 \(k6\/x\/floodgate-ws\) \| 1 of 1 \| 60s, 600\/s \| 18\.5 KiB \|/);
+  // Each build of the extension counts apart: a fixed fault does not weigh on the next build.
+  assert.match(table, /\| 100,000 \| xk6 \(k6\/x\/floodgate-ws, an earlier build\) \| 1 of 1 \| 60s, 600\/s \| 18\.5 KiB \|/);
+  assert.match(table, /\| 100,000 \| xk6 \(k6\/x\/floodgate-ws, build ca1037d25556\) \| 1 of 2 \| 60s, 600\/s \|/);
 });
 
 test('every run is listed, a failed one with what failed', () => {
