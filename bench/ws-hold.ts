@@ -21,6 +21,7 @@ import { repoRoot } from '../harness/paths.mjs';
 import { startTarget } from '../harness/target-process.ts';
 import { askedAs, wsHoldRuns, type WsHoldResult, type WsHoldRun } from '../harness/bench-tables.ts';
 import { writeDocs } from '../harness/docs.ts';
+import { durationSeconds } from '../lib/options.ts';
 
 const counts = (process.argv[2] ?? '100000').split(',').map(Number);
 const HOLD = process.env.BENCH_HOLD ?? '60s';
@@ -62,6 +63,19 @@ function usageOf(match: (cmd: string) => boolean): { pid: string; rss: number; c
     }
   }
   return out;
+}
+
+const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+
+/** Cores used between two CPU readings, by k6 and by the target; null without both. */
+function heldCores(
+  from: { at: number; k6: number; target: number } | null,
+  to: { at: number; k6: number; target: number } | null,
+): WsHoldResult['holdCores'] {
+  if (from === null || to === null) return null;
+  const seconds = (to.at - from.at) / 1000;
+  const cores = (a: number, b: number) => Number(((b - a) / seconds).toFixed(2));
+  return { k6: cores(from.k6, to.k6), target: cores(from.target, to.target), seconds: Math.round(seconds) };
 }
 
 async function measure(connections: number): Promise<WsHoldResult> {
@@ -110,6 +124,12 @@ async function measure(connections: number): Promise<WsHoldResult> {
   let rampDone: number | null = null;
   // CPU seconds by process, the last reading of each: where the two cores went.
   const cpu = { k6: new Map<string, number>(), target: new Map<string, number>() };
+  // CPU while all are held (from the ramp's end over three quarters of the hold, clear of the
+  // quiet before the close and the close itself): what holding them costs, apart from opening them.
+  const cpuNow = () => ({ at: Date.now(), k6: sum(cpu.k6), target: sum(cpu.target) });
+  const holdWindowMs = (durationSeconds(HOLD) ?? 0) * 750;
+  let holdFrom: ReturnType<typeof cpuNow> | null = null;
+  let holdTo: ReturnType<typeof cpuNow> | null = null;
   let overflowsSeen = overflowsBefore;
   let openAtFirstOverflow: number | null = null;
   let open = 0;
@@ -136,6 +156,8 @@ async function measure(connections: number): Promise<WsHoldResult> {
       open = [...text.matchAll(/^ws_open_connections\{[^}]*\} (\d+)/gm)].reduce((s, m) => s + Number(m[1]), 0);
       openPeak = Math.max(openPeak, open);
       if (rampDone === null && open >= connections) rampDone = (Date.now() - started) / 1000;
+      if (rampDone !== null && holdFrom === null) holdFrom = cpuNow();
+      else if (holdFrom !== null && holdTo === null && Date.now() - holdFrom.at >= holdWindowMs) holdTo = cpuNow();
     } catch {
       // the target is busy; the next sample will do
     }
@@ -186,11 +208,8 @@ async function measure(connections: number): Promise<WsHoldResult> {
     k6ToTargetRatio: Number((k6Per / targetPer).toFixed(2)),
     listenOverflows: listenOverflows() - overflowsBefore,
     openAtFirstOverflow,
-    cpuSeconds: {
-      k6: Math.round([...cpu.k6.values()].reduce((a, b) => a + b, 0)),
-      target: Math.round([...cpu.target.values()].reduce((a, b) => a + b, 0)),
-      wall: Math.round((Date.now() - started) / 1000),
-    },
+    cpuSeconds: { k6: Math.round(sum(cpu.k6)), target: Math.round(sum(cpu.target)), wall: Math.round((Date.now() - started) / 1000) },
+    holdCores: heldCores(holdFrom, holdTo),
     targetEndedBy: endedBy,
     maxPerWorker,
   };
@@ -207,7 +226,8 @@ for (const c of counts) {
   process.stdout.write(
     `  ${r.held ? 'held' : 'NOT held'}: ${r.established ?? '?'} established, ${r.unexpectedCloses ?? '?'} cut, echoes ok ${r.echoOkRate ?? '?'}, ramp ${r.rampSeconds ?? '?'}s; ` +
       `k6 ${(r.k6RssPerConnectionBytes / 1024).toFixed(1)} KiB/conn, target ${(r.targetRssPerConnectionBytes / 1024).toFixed(1)} KiB/conn (k6/target ${r.k6ToTargetRatio}); ` +
-      `${r.listenOverflows} dropped at a full accept queue; at most ${r.maxPerWorker} on one worker\n`,
+      `${r.listenOverflows} dropped at a full accept queue; at most ${r.maxPerWorker} on one worker` +
+      (r.holdCores ? `; while held, cores: k6 ${r.holdCores.k6}, target ${r.holdCores.target}\n` : '\n'),
   );
   // Every run is kept, held or not (a count held once and not the next time is not a result),
   // each as soon as it ends, so a long series stopped midway keeps what it measured.

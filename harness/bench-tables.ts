@@ -31,6 +31,12 @@ export interface WsHoldResult {
   openAtFirstOverflow?: number | null;
   /** CPU seconds k6 and the target used, over the run's wall seconds (2 cores: at most 2 x wall); absent in older runs. */
   cpuSeconds?: { k6: number; target: number; wall: number };
+  /**
+   * Cores k6 and the target used while every connection was open and nothing else happened (from
+   * the ramp's end over three quarters of the hold): the keepalive's cost, what a fleet is sized
+   * by. Null when the ramp never completed; absent in older runs.
+   */
+  holdCores?: { k6: number; target: number; seconds: number } | null;
   /** Connections ended, by who ended them as the target counts (client, heartbeat, error...); absent in older runs. */
   targetEndedBy?: Record<string, number>;
 }
@@ -113,7 +119,10 @@ export function wsHoldRunsTable(runs: WsHoldRun[]): string {
       const firstAt =
         r.openAtFirstOverflow === undefined || r.openAtFirstOverflow === null ? '' : ` (first with ${count(r.openAtFirstOverflow)} open)`;
       const c = r.cpuSeconds;
-      const cores = c ? `${(c.k6 / c.wall).toFixed(2)} / ${(c.target / c.wall).toFixed(2)}` : '';
+      const h = r.holdCores;
+      const cores =
+        (c ? `${(c.k6 / c.wall).toFixed(2)} / ${(c.target / c.wall).toFixed(2)}` : '') +
+        (h ? `; held: ${h.k6.toFixed(2)} / ${h.target.toFixed(2)}` : '');
       const modes = Object.entries(r.failureModes)
         .map(([m, n]) => `${m} ${count(n)}`)
         .join(', ');
@@ -126,7 +135,7 @@ export function wsHoldRunsTable(runs: WsHoldRun[]): string {
     }),
   );
   return [
-    '| recorded (UTC) | held in k6 by | connections | result | established | cut | echoes intact | failed handshakes | all open after | dropped at the accept queue | k6 RSS per connection | target RSS per connection | k6 / target | CPU, cores on average: k6 / target |',
+    '| recorded (UTC) | held in k6 by | connections | result | established | cut | echoes intact | failed handshakes | all open after | dropped at the accept queue | k6 RSS per connection | target RSS per connection | k6 / target | CPU, cores on average over the run (and while all were held): k6 / target |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
   ].join('\n');

@@ -55,6 +55,13 @@ test('every run is listed, a failed one with what failed', () => {
   assert.match(table, /\*\*NOT held\*\* \(exit 99\) \| 99,879 \| 0 \| 99\.99 % \| dial_timeout 121 \| not completed \| 31,155 \|/);
 });
 
+test("a held run shows the cores used over the run and while all were held: the keepalive's cost", () => {
+  const held = result(true, { cpuSeconds: { k6: 186, target: 191, wall: 245 }, holdCores: { k6: 0.67, target: 0.8, seconds: 47 } });
+  assert.match(wsHoldRunsTable([run([held])]), /\| 0\.76 \/ 0\.78; held: 0\.67 \/ 0\.80 \|$/m);
+  // Not held through a ramp that never completed: no held figure to show.
+  assert.match(wsHoldRunsTable([run([result(false, { holdCores: null })])]), /\| 6\.06 \| {2}\|$/m);
+});
+
 test('a file from before runs were kept is read as its one run; no file renders a pointer to the bench', () => {
   const legacy = JSON.stringify({
     k6: 'v2.2.0',
