@@ -156,8 +156,9 @@ async function measure(connections: number): Promise<WsHoldResult> {
     overflowsSeen = overflows;
     try {
       const text = await (await fetch(`${target.url}/metrics`, { signal: AbortSignal.timeout(SAMPLE_MS * 3) })).text();
-      for (const m of text.matchAll(/^ws_open_connections\{[^}]*\} (\d+)/gm)) maxPerWorker = Math.max(maxPerWorker, Number(m[1]));
-      open = [...text.matchAll(/^ws_open_connections\{[^}]*\} (\d+)/gm)].reduce((s, m) => s + Number(m[1]), 0);
+      const perWorker = [...text.matchAll(/^ws_open_connections\{[^}]*\} (\d+)/gm)].map((m) => Number(m[1]));
+      maxPerWorker = Math.max(maxPerWorker, ...perWorker);
+      open = perWorker.reduce((a, b) => a + b, 0);
       openPeak = Math.max(openPeak, open);
       if (rampDone === null && open >= connections) rampDone = (Date.now() - started) / 1000;
       if (rampDone !== null && holdFrom === null) holdFrom = cpuNow();

@@ -33,8 +33,9 @@ export interface WsHoldResult {
   cpuSeconds?: { k6: number; target: number; wall: number };
   /**
    * Cores k6 and the target used while every connection was open and nothing else happened (from
-   * the ramp's end over three quarters of the hold): the keepalive's cost, what a fleet is sized
-   * by. Null when the ramp never completed; absent in older runs.
+   * when the target counted them all, over half the hold; three quarters in the first such run):
+   * the keepalive's cost, what a fleet is sized by. Null when the ramp never completed or the
+   * window was not reached; absent in older runs.
    */
   holdCores?: { k6: number; target: number; seconds: number } | null;
   /** Connections ended, by who ended them as the target counts (client, heartbeat, error...); absent in older runs. */

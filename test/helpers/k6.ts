@@ -88,29 +88,30 @@ export const readJson = (path: string) => JSON.parse(readFileSync(join(repoRoot,
 export const HEADROOM: { readonly THRESHOLDS_FILE: string } = {
   // Written on first use, so test files that only import repoRoot leave nothing behind.
   get THRESHOLDS_FILE() {
-    if (headroomFile === undefined) {
-      headroomFile = join(mkdtempSync(join(tmpdir(), 'floodgate-thresholds-')), 'thresholds.json');
-      writeFileSync(
-        headroomFile,
-        JSON.stringify(withHeadroom(readJson('thresholds.json'), readJson('test/thresholds-headroom.json')), null, 2),
-      );
-    }
-    return headroomFile;
+    return (headroomFile ??= thresholdsFile(headroomThresholds()));
   },
 };
 let headroomFile: string | undefined;
+
+/** thresholds.json with the headroom's timing bounds in place of the shipped ones. */
+const headroomThresholds = () => withHeadroom(readJson('thresholds.json'), readJson('test/thresholds-headroom.json'));
+
+/** Writes a thresholds document to a file of its own, for -e THRESHOLDS_FILE. */
+function thresholdsFile(doc: Sections): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'floodgate-thresholds-')), 'thresholds.json');
+  writeFileSync(file, JSON.stringify(doc, null, 2));
+  return file;
+}
 
 /**
  * A THRESHOLDS_FILE with the headroom, less one gate of one section: for a red run judged on the
  * gates it is about, when another gate of that run is honestly near its bound either way.
  */
 export function headroomWithout(section: string, metric: string): string {
-  const all = withHeadroom(readJson('thresholds.json'), readJson('test/thresholds-headroom.json'));
+  const all = headroomThresholds();
   const { [metric]: dropped, ...rest } = all[section] ?? {};
   if (dropped === undefined) throw new Error(`thresholds.json has no ${metric} in ${section}`);
-  const file = join(mkdtempSync(join(tmpdir(), 'floodgate-thresholds-')), 'thresholds.json');
-  writeFileSync(file, JSON.stringify({ ...all, [section]: rest }, null, 2));
-  return file;
+  return thresholdsFile({ ...all, [section]: rest });
 }
 
 /** `npm run fanout -- <scenario> --procs N ...` as a user runs it (the script, not its parts). */
