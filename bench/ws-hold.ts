@@ -8,18 +8,14 @@
 // README's and docs/benchmarks.md's tables from that file.
 //   npm run bench:ws -- [connections,...]        e.g. npm run bench:ws -- 100000,200000
 // Env: BENCH_HOLD (default 60s), BENCH_PER_PROC (connections per k6 process and per target
-// worker, default 12500), BENCH_RAMP_PER_SECOND (default 600), BENCH_KEEPALIVE (each socket's
-// ping and echo interval, default 60s), BENCH_ENGINE (what holds the sockets in k6: xk6, the
-// pack's extension, the default; or k6, its own k6/websockets: ws-hold's ENGINE knob). The
-// extension is the default because the machine is what is measured, not the generator: with
-// k6/websockets, k6 alone averaged a core over a 100,000 run, and at 300/s a run can saturate both
-// cores on the ramp (one did on 2026-12-03: 303 handshakes dropped, 1 cut). On 2 cores the ramp
-// is CPU-bound: every handshake costs k6 and the target CPU, and a faster ramp overflows the
-// target's accept queue.
+// worker, default 12500), BENCH_RAMP_PER_SECOND (default 300), BENCH_KEEPALIVE (each socket's
+// ping and echo interval, default 60s). The sockets are held by the stock k6 the pack pins
+// (k6/websockets). On 2 cores the ramp is CPU-bound: every handshake costs k6 and the target
+// CPU, and a faster ramp overflows the target's accept queue.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { K6_VERSION, xk6Build } from '../harness/k6-setup.mjs';
+import { K6_VERSION } from '../harness/k6-setup.mjs';
 import { repoRoot } from '../harness/paths.mjs';
 import { startTarget } from '../harness/target-process.ts';
 import { askedAs, wsHoldRuns, type WsHoldResult, type WsHoldRun } from '../harness/bench-tables.ts';
@@ -29,13 +25,8 @@ import { durationSeconds } from '../lib/options.ts';
 const counts = (process.argv[2] ?? '100000').split(',').map(Number);
 const HOLD = process.env.BENCH_HOLD ?? '60s';
 const PER_PROC = Number(process.env.BENCH_PER_PROC ?? 12_500);
-const RAMP_PER_SECOND = Number(process.env.BENCH_RAMP_PER_SECOND ?? 600);
+const RAMP_PER_SECOND = Number(process.env.BENCH_RAMP_PER_SECOND ?? 300);
 const KEEPALIVE = process.env.BENCH_KEEPALIVE ?? '60s';
-const ENGINE = process.env.BENCH_ENGINE ?? 'xk6';
-if (ENGINE !== 'k6' && ENGINE !== 'xk6') {
-  process.stderr.write(`ws-hold bench: BENCH_ENGINE=${ENGINE}: expected k6 or xk6\n`);
-  process.exit(2);
-}
 const SOCKETS_PER_VU = 500;
 const SAMPLE_MS = 1_000;
 
@@ -87,7 +78,7 @@ async function measure(connections: number): Promise<WsHoldResult> {
   const rampSeconds = Math.ceil(connections / RAMP_PER_SECOND);
   const target = await startTarget('ws', ['--workers', String(workers)]);
   process.stdout.write(
-    `ws-hold bench: ${connections} connections held by ${ENGINE}, ${procs} k6 processes, ${workers} target workers, ramp ${rampSeconds}s, hold ${HOLD}\n`,
+    `ws-hold bench: ${connections} connections, ${procs} k6 processes, ${workers} target workers, ramp ${rampSeconds}s, hold ${HOLD}\n`,
   );
   const overflowsBefore = listenOverflows();
   let maxPerWorker = 0;
@@ -113,8 +104,6 @@ async function measure(connections: number): Promise<WsHoldResult> {
         `ECHO_INTERVAL=${KEEPALIVE}`,
         '-e',
         'PROBE_INTERVAL=5s',
-        '-e',
-        `ENGINE=${ENGINE}`,
       ],
     ],
     { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] },
@@ -240,9 +229,7 @@ for (const c of counts) {
   const previous = wsHoldRuns(existsSync(file) ? readFileSync(file, 'utf8') : '');
   const run: WsHoldRun = {
     k6: K6_VERSION,
-    engine: ENGINE,
-    // The extension's source this checkout builds (and fanout runs, unless $K6_XK6_BINARY names another).
-    ...(ENGINE === 'xk6' ? { engineBuild: xk6Build() } : {}),
+    engine: 'k6',
     hold: HOLD,
     rampPerSecond: RAMP_PER_SECOND,
     mostHeld: r.held ? c : 0,

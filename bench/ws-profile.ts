@@ -8,27 +8,25 @@
 //             own: the floor no script can cut
 //   baseline  ws-hold as built from the git ref BENCH_BASELINE (the pack before its cuts)
 //   pack      ws-hold as built now
-//   xk6       ws-hold as built now with ENGINE=xk6: the sockets held by the pack's k6 extension
-//             (xk6/wshold), in the k6 build that has it
 // A variant may name its sockets per VU after a colon (pack:2500; default 500): each VU is a JS
 // runtime of its own, so fewer VUs cost less per connection. And Go's GC target after a plus
 // (pack+gogc=50): k6 then collects the garbage of pings and echoes sooner, for CPU.
 // ws-hold's variants ping and echo every BENCH_KEEPALIVE (10s) so their timers and messages run.
 // Appends the run to bench/results/ws-profile.json.
-//   npm run bench:ws-profile [-- bare,baseline,pack,xk6]
+//   npm run bench:ws-profile [-- bare,baseline,pack]
 // Env: BENCH_CONNECTIONS (19000), BENCH_RAMP_PER_SECOND (500), BENCH_BASELINE (a git ref).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAll } from '../harness/build-step.mjs';
-import { ensureK6, ensureK6Xk6, K6_VERSION } from '../harness/k6-setup.mjs';
+import { ensureK6, K6_VERSION } from '../harness/k6-setup.mjs';
 import { k6Env } from '../harness/k6-env.mjs';
 import { repoRoot } from '../harness/paths.mjs';
 import { freePort } from '../harness/services.ts';
 import { startTarget } from '../harness/target-process.ts';
 
-const VARIANTS = (process.argv[2] ?? 'bare,baseline,pack,xk6').split(',');
+const VARIANTS = (process.argv[2] ?? 'bare,baseline,pack').split(',');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 19_000);
 const RAMP_PER_SECOND = Number(process.env.BENCH_RAMP_PER_SECOND ?? 500);
 // The last commit before the per-VU scheduler of lib/k6/ws-sockets.ts.
@@ -114,15 +112,14 @@ interface Variant {
 }
 
 for (const v of VARIANTS) {
-  if (!/^(bare|baseline|pack|xk6)(:\d+)?(\+gogc=\d+)?$/.test(v)) {
+  if (!/^(bare|baseline|pack)(:\d+)?(\+gogc=\d+)?$/.test(v)) {
     process.stderr.write(
-      `ws-profile: variant ${v}: expected bare, baseline, pack or xk6, then :<sockets per VU> and +gogc=<percent> if wanted\n`,
+      `ws-profile: variant ${v}: expected bare, baseline or pack, then :<sockets per VU> and +gogc=<percent> if wanted\n`,
     );
     process.exit(2);
   }
 }
 const k6 = ensureK6();
-const k6Xk6 = VARIANTS.some((v) => v.startsWith('xk6')) ? ensureK6Xk6() : undefined;
 buildAll();
 const target = await startTarget('ws', ['--workers', '2']);
 const scratch = mkdtempSync(join(tmpdir(), 'floodgate-ws-profile-'));
@@ -162,13 +159,12 @@ async function profile(name: string, i: number): Promise<Variant> {
           ECHO_INTERVAL: KEEPALIVE,
           PROBE_INTERVAL: '5s',
           RESULTS_DIR: scratch,
-          ENGINE: variant === 'xk6' ? 'xk6' : 'k6',
         };
   const args = ['run', '--quiet', '--profiling-enabled', '--address', `127.0.0.1:${port}`, '--local-ips', `127.0.0.${41 + i}`];
   for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`);
   args.push(script);
   process.stdout.write(`ws-profile: ${name}: ${CONNECTIONS} sockets in one k6 process, ${SOCKETS_PER_VU} a VU, ramp ${rampMs / 1000}s\n`);
-  const child = spawn(variant === 'xk6' ? k6Xk6! : k6, args, {
+  const child = spawn(k6, args, {
     cwd: repoRoot,
     env: { ...k6Env(), ...(gogc ? { GOGC: gogc } : {}) },
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -44,13 +44,15 @@ export interface WsHoldResult {
 
 export interface WsHoldRun {
   k6: string;
-  /** What held the sockets in k6 (ws-hold's ENGINE); absent in runs from before the knob, which were k6. */
-  engine?: string;
   /**
-   * With engine xk6, the extension's build (a hash of xk6/wshold's source, as harness/k6-setup.mjs
-   * keys its cache); absent in runs of the builds before it was recorded.
+   * What held the sockets in k6: k6 (its own k6/websockets; absent in the oldest runs, which were
+   * k6) or xk6 (the pack's former extension k6/x/floodgate-ws).
    */
+  engine?: string;
+  /** With engine xk6, the extension's build (a hash of its source); absent in its earliest runs. */
   engineBuild?: string;
+  /** Why and since when an engine is no longer shipped: its runs stay on record, apart from what a user can run today. */
+  engineRetired?: string;
   hold: string;
   rampPerSecond: number;
   mostHeld: number;
@@ -65,11 +67,11 @@ export function wsHoldRuns(text: string): WsHoldRun[] {
   return kept.runs ?? (kept.results ? [kept as WsHoldRun] : []);
 }
 
-/** What held the sockets in k6, and for the extension which build. */
+/** What held the sockets in k6, for the extension which build, and whether it still ships. */
 const engineName = (r: WsHoldRun) =>
-  (r.engine ?? 'k6') === 'xk6'
+  ((r.engine ?? 'k6') === 'xk6'
     ? `xk6 (k6/x/floodgate-ws, ${r.engineBuild ? `build ${r.engineBuild}` : 'an earlier build'})`
-    : 'k6 (k6/websockets)';
+    : 'k6 (k6/websockets)') + (r.engineRetired ? ', no longer shipped' : '');
 
 /**
  * Runs asked the same way count together: engine, hold and ramp rate, and for the extension its
@@ -81,8 +83,12 @@ export const askedAs = (r: WsHoldRun) => `${engineName(r)}, hold ${r.hold}, ramp
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const count = (n: number) => n.toLocaleString('en-US');
 
-/** Per engine and count: held in N of M runs asked the same way, and the last run's figures. */
-export function wsHoldHeldTable(runs: WsHoldRun[], docsPrefix: string): string {
+/**
+ * Per engine and count: held in N of M runs asked the same way, and the last run's figures.
+ * `shippedOnly` leaves out engines no longer shipped: what a user can run today.
+ */
+export function wsHoldHeldTable(all: WsHoldRun[], docsPrefix: string, { shippedOnly = false } = {}): string {
+  const runs = shippedOnly ? all.filter((r) => !r.engineRetired) : all;
   if (runs.length === 0)
     return `No run recorded yet: \`npm run bench:ws\` records each ([how](${docsPrefix}benchmarks.md#connections-held-npm-run-benchws)).`;
   const groups = new Map<string, { run: WsHoldRun; result: WsHoldResult }[]>();

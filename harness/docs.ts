@@ -98,7 +98,7 @@ export function renderDocs(read: (file: string) => string): Map<string, string> 
   // The common knobs' defaults are the same for every scenario but BASE_URL's (shown in words).
   readme = fillBlock(readme, 'common-knobs', knobTable({ PROFILE: PROFILE_KNOB, ...commonKnobs('echo') }), 'README.md');
   const wsRuns = wsHoldRuns(readIfAny(read, 'bench/results/ws-hold.json'));
-  readme = fillBlock(readme, 'ws-hold-held', wsHoldHeldTable(wsRuns, 'docs/'), 'README.md', BENCH_NOTE);
+  readme = fillBlock(readme, 'ws-hold-held', wsHoldHeldTable(wsRuns, 'docs/', { shippedOnly: true }), 'README.md', BENCH_NOTE);
   out.set('README.md', readme);
   let benchmarks = read('docs/benchmarks.md');
   benchmarks = fillBlock(benchmarks, 'ws-hold-held', wsHoldHeldTable(wsRuns, ''), 'docs/benchmarks.md', BENCH_NOTE);

@@ -14,7 +14,7 @@ import { mergeSummaries, type PartSummary } from '../lib/merge.ts';
 import { SCENARIOS } from '../lib/catalog/index.ts';
 import { evaluate, fileStamp, isVisibilityExpression, renderJUnit, renderText, reportOnlyKey, type SummaryMetric } from '../lib/summary.ts';
 import { buildAll } from './build-step.mjs';
-import { k6For } from './k6-setup.mjs';
+import { ensureK6 } from './k6-setup.mjs';
 import { k6Env } from './k6-env.mjs';
 import { repoRoot } from './paths.mjs';
 import { startTarget, type TargetProcess } from './target-process.ts';
@@ -158,7 +158,7 @@ export async function runFanout(argv: string[]): Promise<number> {
     process.stderr.write(`floodgate fanout: ${err.message}\n${USAGE}\n`);
     return 2;
   }
-  const k6 = k6For(plan.k6Args);
+  const k6 = ensureK6();
   buildAll();
   const entry = SCENARIOS[plan.scenario]!;
   const baseUrlGiven = plan.k6Args.some((a) => a.startsWith('BASE_URL='));

@@ -1,44 +1,73 @@
 // @ts-check
-// Go tools the suite checks with (kubeconform, actionlint), built pinned from the Go module proxy into the
+// Go tools the pack builds (kubeconform, actionlint), pinned, from the Go module proxy into the
 // cache, as k6 is: through a throwaway module that requires the exact version (a proxy mirror that
-// serves only pinned versions refuses `go install pkg@version`'s version list).
+// serves only pinned versions refuses `go install pkg@version`'s version list). The module is
+// kept beside the binary, so the licence check can list exactly what was compiled into it.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir } from './paths.mjs';
 import { hasGo } from './go-target.mjs';
 
-/** The tools, pinned: module, version and the package of the command. */
+/** The tools, pinned: module, version, the package of the command, and the licence its own repository states. */
 export const GO_TOOLS = {
-  kubeconform: { module: 'github.com/yannh/kubeconform', version: 'v0.8.0', pkg: 'github.com/yannh/kubeconform/cmd/kubeconform' },
-  actionlint: { module: 'github.com/rhysd/actionlint', version: 'v1.7.12', pkg: 'github.com/rhysd/actionlint/cmd/actionlint' },
+  kubeconform: {
+    module: 'github.com/yannh/kubeconform',
+    version: 'v0.8.0',
+    pkg: 'github.com/yannh/kubeconform/cmd/kubeconform',
+    licence: 'Apache-2.0',
+  },
+  actionlint: {
+    module: 'github.com/rhysd/actionlint',
+    version: 'v1.7.12',
+    pkg: 'github.com/rhysd/actionlint/cmd/actionlint',
+    licence: 'MIT',
+  },
 };
+
+/** @typedef {keyof typeof GO_TOOLS} GoToolName */
+
+/** @param {string} cwd @param {string[]} args */
+const go = (cwd, args) => spawnSync('go', args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] }).status === 0;
+
+/**
+ * The throwaway module that pins `name` (go.mod and go.sum), made if missing.
+ * @param {GoToolName} name
+ * @returns {string} its directory
+ */
+export function goToolModule(name) {
+  const t = GO_TOOLS[name];
+  const dir = join(cacheDir, name, t.version, 'module');
+  if (existsSync(join(dir, 'go.sum'))) return dir;
+  if (!hasGo()) throw new Error(`${name} ${t.version} is needed, and Go is not installed to build it`);
+  const staging = `${dir}.staging-${process.pid}`;
+  mkdirSync(staging, { recursive: true });
+  writeFileSync(join(staging, 'go.mod'), `module floodgate/${name}build\n\ngo 1.22\n`);
+  // The command package, not the module: its dependencies get their go.sum entries too.
+  if (!go(staging, ['get', `${t.pkg}@${t.version}`])) {
+    rmSync(staging, { recursive: true, force: true });
+    throw new Error(`could not fetch ${name} ${t.version} with Go (see the go output above)`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(staging, dir);
+  return dir;
+}
 
 /**
  * The path of the pinned `name`, built on first use.
- * @param {keyof typeof GO_TOOLS} name
+ * @param {GoToolName} name
  * @returns {string}
  */
 export function ensureGoTool(name) {
   const t = GO_TOOLS[name];
-  const dir = join(cacheDir, name, t.version);
-  const bin = join(dir, name);
+  const bin = join(cacheDir, name, t.version, name);
   if (existsSync(bin)) return bin;
-  if (!hasGo()) throw new Error(`${name} ${t.version} is needed to check the manifests, and Go is not installed to build it`);
-  process.stderr.write(`floodgate: building ${name} ${t.version} from ${t.module} into ${dir} (first time only)\n`);
-  const staging = join(dir, `.staging-${process.pid}`);
-  mkdirSync(staging, { recursive: true });
-  writeFileSync(join(staging, 'go.mod'), `module floodgate/${name}build\n\ngo 1.22\n`);
-  /** @param {string[]} args */
-  const go = (args) => spawnSync('go', args, { cwd: staging, stdio: ['ignore', 'inherit', 'inherit'] }).status === 0;
-  // The command package, not the module: its dependencies get their go.sum entries too.
-  const ok = go(['get', `${t.pkg}@${t.version}`]) && go(['build', '-trimpath', '-o', join(staging, name), t.pkg]);
-  if (!ok) {
-    rmSync(staging, { recursive: true, force: true });
+  const mod = goToolModule(name);
+  process.stderr.write(`floodgate: building ${name} ${t.version} from ${t.module} into ${join(bin, '..')} (first time only)\n`);
+  const tmp = `${bin}.${process.pid}.tmp`;
+  if (!go(mod, ['build', '-trimpath', '-o', tmp, t.pkg]))
     throw new Error(`could not build ${name} ${t.version} with Go (see the go output above)`);
-  }
   // Renamed into place whole, so a concurrent run never sees half a binary.
-  renameSync(join(staging, name), bin);
-  rmSync(staging, { recursive: true, force: true });
+  renameSync(tmp, bin);
   return bin;
 }

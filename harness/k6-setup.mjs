@@ -2,10 +2,9 @@
 // Finds the pinned k6 (on PATH or in the cache) or builds it from its Go module into the cache.
 // Every command that runs k6 goes through ensureK6(), so the whole pack uses one version.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir, repoRoot } from './paths.mjs';
+import { cacheDir } from './paths.mjs';
 import { hasGo } from './go-target.mjs';
 
 export const K6_VERSION = 'v2.2.0';
@@ -87,73 +86,10 @@ export function ensureK6() {
   return cachedK6;
 }
 
-// The pack's k6 extension (xk6/wshold: k6/x/floodgate-ws, the lean WebSocket engine ws-hold's
-// ENGINE=xk6 selects), built into a k6 of the same pinned version, the way xk6 builds one: a
-// throwaway main module that imports k6's command and the extension. The cache key is a hash of
-// the extension's source, so an edit rebuilds it.
-export const XK6_MODULE = 'k6/x/floodgate-ws';
-const xk6Dir = join(repoRoot, 'xk6', 'wshold');
-
-/** The extension's build: a hash of its source, the cache key of the k6 built with it. */
-export function xk6Build() {
-  const h = createHash('sha256');
-  for (const f of readdirSync(xk6Dir).sort()) {
-    if (/\.go$|^go\.(mod|sum)$/.test(f) && !f.endsWith('_test.go')) h.update(f).update(readFileSync(join(xk6Dir, f)));
-  }
-  return h.digest('hex').slice(0, 12);
-}
-
-/**
- * The path of k6 (pinned) with the pack's extension, building it if needed (a few minutes the
- * first time; Go is required). $K6_XK6_BINARY names a ready one.
- * @returns {string}
- */
-export function ensureK6Xk6() {
-  const explicit = process.env.K6_XK6_BINARY || undefined;
-  const bin = explicit ?? join(cacheDir, 'k6', `${K6_VERSION}+wshold-${xk6Build()}`, 'k6');
-  const ready = () => {
-    const line = versionOf(bin);
-    return isPinned(line) && (line ?? '').includes(XK6_MODULE);
-  };
-  if (existsSync(bin) && ready()) return bin;
-  if (explicit) throw new Error(`K6_XK6_BINARY=${explicit} is not k6 ${K6_VERSION} with ${XK6_MODULE} (k6 version lists its extensions)`);
-  if (!hasGo())
-    throw new Error(`ENGINE=xk6 needs k6 ${K6_VERSION} built with ${XK6_MODULE} (xk6/wshold), and Go is not installed to build it`);
-  const dir = join(bin, '..');
-  say(`building k6 ${K6_VERSION} with ${XK6_MODULE} into ${dir} (once per change of xk6/wshold; a few minutes)`);
-  const staging = join(dir, `.staging-${process.pid}`);
-  mkdirSync(staging, { recursive: true });
-  writeFileSync(
-    join(staging, 'go.mod'),
-    `module floodgate/k6xk6build\n\ngo 1.25.0\n\nrequire floodgate/xk6/wshold v0.0.0\n\nreplace floodgate/xk6/wshold => ${xk6Dir}\n`,
-  );
-  copyFileSync(join(xk6Dir, 'go.sum'), join(staging, 'go.sum'));
-  writeFileSync(
-    join(staging, 'main.go'),
-    `package main\n\nimport (\n\t"go.k6.io/k6/v2/cmd"\n\n\t_ "floodgate/xk6/wshold"\n)\n\nfunc main() { cmd.Execute() }\n`,
-  );
-  // -mod=mod: k6's command imports more than the extension does; their sums come from the proxy.
-  if (!go(['build', '-mod=mod', '-trimpath', '-o', join(staging, 'k6'), '.'], {}, staging)) {
-    rmSync(staging, { recursive: true, force: true });
-    throw new Error(`could not build k6 ${K6_VERSION} with ${XK6_MODULE} (see the go output above)`);
-  }
-  renameSync(join(staging, 'k6'), bin);
-  rmSync(staging, { recursive: true, force: true });
-  if (!ready()) throw new Error(`built ${bin}, but \`k6 version\` does not list ${XK6_MODULE}`);
-  say(`k6 ${K6_VERSION} with ${XK6_MODULE} ready: ${bin}`);
-  return bin;
-}
-
-/**
- * The k6 a command line needs: the build with the extension when it asks for ENGINE=xk6.
- * @param {readonly string[]} args
- */
-export const k6For = (args) => (args.some((a) => /^ENGINE=xk6$/.test(a)) ? ensureK6Xk6() : ensureK6());
-
 // As a command: print the path (for shell use and CI logs).
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
-    process.stdout.write((process.argv[2] === '--xk6' ? ensureK6Xk6() : ensureK6()) + '\n');
+    process.stdout.write(ensureK6() + '\n');
   } catch (err) {
     say(err instanceof Error ? err.message : String(err));
     process.exit(1);

@@ -1,12 +1,12 @@
 // @ts-check
 // `npm run k6 -- <k6 args>`: runs the pinned k6, setting it up first if needed.
 import { spawn } from 'node:child_process';
-import { k6For } from '../harness/k6-setup.mjs';
+import { ensureK6 } from '../harness/k6-setup.mjs';
 import { k6Env } from '../harness/k6-env.mjs';
 
 let bin;
 try {
-  bin = k6For(process.argv.slice(2));
+  bin = ensureK6();
 } catch (err) {
   process.stderr.write(`floodgate: ${err instanceof Error ? err.message : err}\n`);
   process.exit(1);

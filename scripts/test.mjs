@@ -7,10 +7,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureDeps } from '../harness/ensure-deps.mjs';
-import { ensureK6, ensureK6Xk6 } from '../harness/k6-setup.mjs';
+import { ensureK6 } from '../harness/k6-setup.mjs';
 import { ensureGoTarget } from '../harness/go-target.mjs';
 import { ensureGoTool } from '../harness/go-tool.mjs';
 import { buildAll } from '../harness/build-step.mjs';
+import { goModuleDirs } from '../harness/go-modules.mjs';
 import { repoRoot } from '../harness/paths.mjs';
 
 /** @param {string} title @param {string} cmd @param {string[]} args @param {NodeJS.ProcessEnv} [env] */
@@ -38,9 +39,7 @@ ensureGoTarget('slow-upstream-go');
 // The manifests' and the workflow's offline checks (test/e2e/operator.test.ts, workflow.test.ts), pinned, into the same cache.
 ensureGoTool('kubeconform');
 ensureGoTool('actionlint');
-// The k6 with the pack's extension (ENGINE=xk6, test/e2e/ws-xk6.test.ts): built once per change of xk6/wshold.
-const k6Xk6 = ensureK6Xk6();
-process.stdout.write(`k6: ${k6}\nk6 with k6/x/floodgate-ws: ${k6Xk6}\n`);
+process.stdout.write(`k6: ${k6}\n`);
 buildAll();
 
 /** @param {string} name */
@@ -48,19 +47,20 @@ const bin = (name) => join(repoRoot, 'node_modules', '.bin', name);
 // Style and lint first: they take seconds and say exactly where, before minutes of end-to-end runs.
 step('lint: ESLint', bin('eslint'), ['.']);
 step('format: Prettier (npm run format fixes it)', bin('prettier'), ['--check', '.']);
-// gofmt lists the files it would change; vet reads the extension as the compiler sees it.
-const unformatted = spawnSync('gofmt', ['-l', 'xk6'], { cwd: repoRoot, encoding: 'utf8' });
+// gofmt lists the files it would change; vet reads each Go module (targets, peers) as the compiler sees it.
+const goDirs = goModuleDirs();
+const unformatted = spawnSync('gofmt', ['-l', ...goDirs], { cwd: repoRoot, encoding: 'utf8' });
 if (unformatted.status !== 0 || unformatted.stdout.trim() !== '') {
-  process.stderr.write(`floodgate: gofmt: not formatted (gofmt -w xk6 fixes it): ${unformatted.stdout}${unformatted.stderr}\n`);
+  process.stderr.write(`floodgate: gofmt: not formatted (gofmt -w <dir> fixes it): ${unformatted.stdout}${unformatted.stderr}\n`);
   process.exit(1);
 }
-step('vet: the k6 extension (xk6/wshold)', 'go', ['vet', '-C', 'xk6/wshold', './...']);
+for (const dir of goDirs) step(`vet: ${dir}`, 'go', ['vet', '-C', dir, './...']);
 const tsc = bin('tsc');
 step('typecheck: runtime-neutral lib (no k6, no Node)', tsc, ['--noEmit', '-p', 'tsconfig.lib.json']);
 step('typecheck: k6 side (scenarios, lib/k6)', tsc, ['--noEmit', '-p', 'tsconfig.json']);
 step('typecheck: Node side (targets, harness, scripts, bench, tests)', tsc, ['--noEmit', '-p', 'tsconfig.node.json']);
 
-const testEnv = { ...process.env, K6_BINARY: k6, K6_XK6_BINARY: k6Xk6 };
+const testEnv = { ...process.env, K6_BINARY: k6 };
 /** @param {string[]} files */
 const testArgs = (files) => [
   '--import',
@@ -83,12 +83,11 @@ if (named.length > 0) {
 
 // Two lanes first, then everything else alone. Beside each other: the unit tests and the target
 // tests that time nothing, and the end-to-end files that judge with headroom thresholds or not
-// at all (bad input, the operator's manifests, the workflow, the verdict, InfluxDB's panels, and
-// the xk6 engine's gates: sockets established, cut, echoes back, none of them a timing).
+// at all (bad input, the operator's manifests, the workflow, the verdict, InfluxDB's panels).
 // The target tests that time an answer (a refusal under 200 ms, requests within one second's
 // window) run alone, first.
 const e2eFiles = (/** @type {string[]} */ names) => names.map((n) => join('test/e2e', `${n}.test.ts`));
-const BESIDE = e2eFiles(['bad-input', 'operator', 'workflow', 'verdict', 'influxdb', 'ws-xk6']);
+const BESIDE = e2eFiles(['bad-input', 'operator', 'workflow', 'verdict', 'influxdb']);
 // Untimed too, after the unit tests in their lane, which ends first: ws-hold's gates
 // (established, cut, echoes back) and slow-upstream's faults, each far past its gate and judged
 // only on that gate being among the failed.

@@ -68,10 +68,5 @@ export const WS_KNOBS = {
   // The performance guide's "small messages": under 1 KB.
   MESSAGE_BYTES: knob(int(32, 1023), 'size of each message'),
   WS_PATH: knob(httpPath('/ws'), 'the WebSocket path on BASE_URL (http(s):// becomes ws(s)://)', { full: '/ws' }),
-  ENGINE: knob(
-    oneOf('k6', 'xk6'),
-    "what holds the sockets: k6's own k6/websockets, or xk6, the pack's extension k6/x/floodgate-ws (a fraction of the memory per socket; npm run k6, fanout and bench:ws build and pick that k6 when given -e ENGINE=xk6)",
-    { full: 'k6' },
-  ),
   ...probeKnobs('target_ws_open=ws_open_connections,target_rss_bytes=ws_rss_bytes', { full: '2s', smoke: '1s' }),
 };

@@ -8,7 +8,6 @@ import type { WS_KNOBS } from '../catalog/common.ts';
 import { probeConfig, targetProbe, type ProbeReport } from './probe.ts';
 import type { Figure, SummaryData } from '../summary.ts';
 import { holdSlot, type SocketPlan } from './ws-sockets.ts';
-import { holdSlotXk6, loadXk6 } from './ws-xk6.ts';
 
 // RSS per connection is read once (nearly) all connections are open: early in the ramp the
 // runtime's own heap growth over a few connections would dominate it.
@@ -67,13 +66,11 @@ export function wsScenario(run: DefinedScenario, plan: SocketPlan, figures: Figu
     gracefulStop: '10s',
     exec: 'holdSockets',
   };
-  // Loaded here, at init: k6 allows require() nowhere else.
-  const xk6 = run.knobs.ENGINE === 'xk6' ? loadXk6() : undefined;
   return {
     options: run.options({ scenarios: { hold, probe: probe.scenario } }, { figures, probe }),
     setup: run.setup,
     handleSummary: run.handleSummary,
-    holdSockets: () => (xk6 ? holdSlotXk6(xk6, plan) : holdSlot(plan)),
+    holdSockets: () => holdSlot(plan),
     probeTarget: () => probe.exec(),
   };
 }

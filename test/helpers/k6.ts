@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureK6, ensureK6Xk6 } from '../../harness/k6-setup.mjs';
+import { ensureK6 } from '../../harness/k6-setup.mjs';
 import { k6Env } from '../../harness/k6-env.mjs';
 import type { Report } from '../../lib/summary.ts';
 import { startTarget } from '../../harness/target-process.ts';
@@ -30,8 +30,7 @@ export async function runK6(script: string, env: Record<string, string>, extraAr
   const args = ['run', '--quiet', ...extraArgs];
   for (const [k, v] of Object.entries({ RESULTS_DIR: resultsDir, ...env })) args.push('-e', `${k}=${v}`);
   args.push(script);
-  // ENGINE=xk6 (ws-hold's knob) needs the k6 built with the pack's extension.
-  const k6 = env['ENGINE'] === 'xk6' ? ensureK6Xk6() : ensureK6();
+  const k6 = ensureK6();
   const child = spawn(k6, args, { cwd: repoRoot, env: k6Env(), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -1,5 +1,6 @@
 // The connections-held tables are rendered from bench/results/ws-hold.json: held in N of M runs
-// asked the same way (engine and its build, hold, ramp), every run listed held or not, older files read too.
+// asked the same way (engine and its build, hold, ramp), every run listed held or not, older files read too,
+// and an engine no longer shipped kept on record but out of the README's table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { wsHoldHeldTable, wsHoldRuns, wsHoldRunsTable, type WsHoldResult, type WsHoldRun } from '../../harness/bench-tables.ts';
@@ -48,6 +49,16 @@ test('held in N of M counts the runs asked the same way, per engine and count', 
   // Each build of the extension counts apart: a fixed fault does not weigh on the next build.
   assert.match(table, /\| 100,000 \| xk6 \(k6\/x\/floodgate-ws, an earlier build\) \| 1 of 1 \| 60s, 600\/s \| 18\.5 KiB \|/);
   assert.match(table, /\| 100,000 \| xk6 \(k6\/x\/floodgate-ws, build ca1037d25556\) \| 1 of 2 \| 60s, 600\/s \|/);
+});
+
+test('an engine no longer shipped stays on record, marked, and out of the table of what a user can run today', () => {
+  const retired = { engine: 'xk6', engineBuild: 'ca1037d25556', engineRetired: 'removed (issue 29)', rampPerSecond: 600 };
+  const runs = [run([result(true)]), run([result(true)], retired)];
+  assert.match(wsHoldHeldTable(runs, ''), /\| xk6 \(k6\/x\/floodgate-ws, build ca1037d25556\), no longer shipped \| 1 of 1 \|/);
+  assert.match(wsHoldRunsTable(runs), /\| xk6 \(k6\/x\/floodgate-ws, build ca1037d25556\), no longer shipped \| 100,000 \| held/);
+  const today = wsHoldHeldTable(runs, 'docs/', { shippedOnly: true });
+  assert.doesNotMatch(today, /xk6/);
+  assert.match(today, /\| 100,000 \| k6 \(k6\/websockets\) \| 1 of 1 \|/);
 });
 
 test('every run is listed, a failed one with what failed', () => {
