@@ -87,7 +87,7 @@ for (const scenario of SCENARIOS) {
       ['run', '--quiet', '-e', `BASE_URL=${target.url}`, '-e', `RESULTS_DIR=${dir}`, join('dist', `${scenario}.js`)],
       {
         cwd: repoRoot,
-        env: k6Env(),
+        env: k6Env(process.env, repoRoot),
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );

@@ -42,7 +42,7 @@ function k6CpuSeconds(args: string[]): number {
   const source = `127.0.${Math.floor(++runs / 250) + 10}.${(runs % 250) + 1}`;
   const r = spawnSync('bash', ['-c', '"$@" >/dev/null 2>&1; times', 'bench', k6, 'run', '--quiet', '--local-ips', source, ...args], {
     cwd: repoRoot,
-    env: k6Env(),
+    env: k6Env(process.env, repoRoot),
     encoding: 'utf8',
   });
   const children = r.stdout.trim().split('\n')[1] ?? '';

@@ -166,7 +166,7 @@ async function profile(name: string, i: number): Promise<Variant> {
   process.stdout.write(`ws-profile: ${name}: ${CONNECTIONS} sockets in one k6 process, ${SOCKETS_PER_VU} a VU, ramp ${rampMs / 1000}s\n`);
   const child = spawn(k6, args, {
     cwd: repoRoot,
-    env: { ...k6Env(), ...(gogc ? { GOGC: gogc } : {}) },
+    env: { ...k6Env(process.env, repoRoot), ...(gogc ? { GOGC: gogc } : {}) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

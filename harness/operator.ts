@@ -196,7 +196,7 @@ export function manifests(plan: OperatorPlan, archive: Buffer, maxVUs: number) {
 }
 
 function k6(args: string[]): { ok: boolean; out: string } {
-  const r = spawnSync(ensureK6(), args, { cwd: repoRoot, env: k6Env(), encoding: 'utf8' });
+  const r = spawnSync(ensureK6(), args, { cwd: repoRoot, env: k6Env(process.env, repoRoot), encoding: 'utf8' });
   return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 

@@ -47,6 +47,8 @@ export interface ReportContext {
   profile: string;
   baseUrl: string;
   resultsDir: string;
+  /** Whether the results directory was seen to exist before the run (not so under a k6 archive): the summary names its files plainly only then. */
+  resultsDirKnown?: boolean;
   /** "metric\u0000expression" pairs the pack added only to make a sub-metric visible. */
   reportOnly: ReadonlySet<string>;
   comparisons: readonly Comparison[];
@@ -264,7 +266,7 @@ function observedText(t: ThresholdResult): string {
   return t.notMeasured !== undefined ? `not measured: ${t.notMeasured}` : `${t.stat}=${formatValue(t.observed, t.unit)}`;
 }
 
-export function renderText(r: Report, files: string[], color: boolean): string {
+export function renderText(r: Report, files: string[], color: boolean, resultsDirKnown = true): string {
   const paint = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
   const lines: string[] = [];
   lines.push('');
@@ -322,7 +324,10 @@ export function renderText(r: Report, files: string[], color: boolean): string {
           `FAILED: ${crossed} of ${r.thresholds.length} thresholds crossed${unmeasured > 0 ? ` (${unmeasured} not measured)` : ''} (k6 exits 99)`,
         ),
   );
-  if (files.length > 0) lines.push(`Results: ${files.join(', ')}`);
+  if (files.length > 0)
+    lines.push(
+      resultsDirKnown ? `Results: ${files.join(', ')}` : `Results, if k6 could write them (it logs any it could not): ${files.join(', ')}`,
+    );
   lines.push('');
   return lines.join('\n');
 }
@@ -372,7 +377,7 @@ export function summaryOutputs(data: SummaryData, ctx: ReportContext, now: Date)
   const junit = `${base}.xml`;
   const color = data.state.isStdOutTTY === true && data.options?.noColor !== true;
   return {
-    stdout: renderText(report, [json, junit], color),
+    stdout: renderText(report, [json, junit], color, ctx.resultsDirKnown ?? true),
     [json]: JSON.stringify({ ...report, k6: data.metrics }, null, 2),
     [junit]: renderJUnit(report),
   };

@@ -17,6 +17,7 @@ import { k6Env } from '../harness/k6-env.mjs';
 import { repoRoot } from '../harness/paths.mjs';
 import { startTarget } from '../harness/target-process.ts';
 import { writeCurve } from '../harness/curve.ts';
+import { ensureResultsDir } from '../harness/results-dir.mjs';
 
 const DEFAULT_SCENARIO = 'echo';
 
@@ -54,13 +55,18 @@ const args = [
 // The built-in web dashboard, exported when the run ends; no live server (port -1), and a 1 s
 // period so that even a smoke run spans the three periods a report needs to draw charts.
 const report = join('results', `${scenario}-${fileStamp(new Date())}-report.html`);
-const env = k6Env({
-  K6_WEB_DASHBOARD: 'true',
-  K6_WEB_DASHBOARD_PORT: '-1',
-  K6_WEB_DASHBOARD_PERIOD: '1s',
-  K6_WEB_DASHBOARD_EXPORT: report,
-  ...process.env,
-});
+const env = k6Env(
+  {
+    K6_WEB_DASHBOARD: 'true',
+    K6_WEB_DASHBOARD_PORT: '-1',
+    K6_WEB_DASHBOARD_PERIOD: '1s',
+    K6_WEB_DASHBOARD_EXPORT: report,
+    ...process.env,
+  },
+  repoRoot,
+);
+// k6 cannot create it; a fresh clone has none.
+ensureResultsDir(args, repoRoot);
 const started = Date.now();
 const child = spawn(k6, args, { cwd: repoRoot, stdio: 'inherit', env });
 

@@ -11,6 +11,7 @@ import { commonKnobs, PROFILE_KNOB } from '../catalog/common.ts';
 import { defaultsFor, type KnobDecls, type ScenarioDecl } from '../catalog/knob.ts';
 import { referenceUrl } from '../reference-targets.ts';
 import { assertSafeTargets, nonLoopbackCidrs } from '../safety.ts';
+import { checkResultsDir, type ResultsDirCheck } from '../results-dir.ts';
 import {
   reportOnlyKey,
   summaryOutputs,
@@ -46,6 +47,26 @@ function readThresholdsFile(given: string, scenario: string): Thresholds {
   return parseThresholds(content, shown, scenario);
 }
 
+/**
+ * Stops the test before any load when RESULTS_DIR is not a directory k6 can write into: k6 would
+ * run the whole test and then lose the JSON and JUnit with one log line and its usual exit code.
+ * Checked in the first init only (__VU 0: the one that plans the run, and the one that runs
+ * handleSummary), not once per VU.
+ */
+function resultsDirOrStop(given: string): ResultsDirCheck {
+  if (__VU !== 0) return { state: 'unknown', path: given };
+  const env = __ENV as Record<string, string | undefined>;
+  const check = checkResultsDir(given, env.PWD, (path) => open(path));
+  if (check.state === 'refused') {
+    fail(
+      `-e RESULTS_DIR=${given}: ${check.path}: ${check.why}. k6 writes the JSON and JUnit summaries there after the run and ` +
+        `cannot create a directory, so the run stops here, before any load: create it (mkdir -p ${given}) or name one that exists ` +
+        '(npm run k6, fanout and demo create it for you)',
+    );
+  }
+  return check;
+}
+
 /** `decl` is the scenario's entry in lib/catalog/: its target and its own knobs with their defaults. */
 export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
   const { name, target } = decl;
@@ -59,6 +80,7 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
   const all = values as unknown as KnobValues<typeof common>;
   const own = values as unknown as KnobValues<S>;
   assertSafeTargets({ BASE_URL: all.BASE_URL }, all.ALLOWED_HOSTS);
+  const resultsDir = resultsDirOrStop(all.RESULTS_DIR);
   const thresholds = readThresholdsFile(all.THRESHOLDS_FILE, name);
   const measurable = measurableMetrics(thresholds);
   const strays = all.UNMEASURED.filter((m) => !measurable.includes(m));
@@ -183,6 +205,7 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
           profile,
           baseUrl: all.BASE_URL,
           resultsDir: all.RESULTS_DIR,
+          resultsDirKnown: resultsDir.state === 'exists',
           reportOnly,
           comparisons,
           figures,

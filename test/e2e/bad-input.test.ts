@@ -92,3 +92,47 @@ test('k6 archive includes thresholds.json', () => {
   const listing = execFileSync('tar', ['-tf', out], { encoding: 'utf8' });
   assert.match(listing, /thresholds\.json/);
 });
+
+test('a results directory that does not exist stops plain `k6 run` before any load, naming it; the summary names no file', async () => {
+  const missing = join(mkdtempSync(join(tmpdir(), 'floodgate-results-')), 'nope', 'a', 'b');
+  // Earlier tests here ran load: what counts is that this one adds none.
+  const before = await served();
+  const r = await runK6(dist('echo'), { PROFILE: 'smoke', BASE_URL: target.url, RESULTS_DIR: missing });
+  assert.equal(r.code, 107);
+  assert.match(r.stderr, new RegExp(`-e RESULTS_DIR=${missing}: ${missing}: no such directory`));
+  assert.match(r.stderr, /mkdir -p/);
+  assert.doesNotMatch(r.stdout, /Results:/);
+  assert.equal(await served(), before);
+  // A file where a directory is asked for, relative to where k6 runs (PWD): refused as well.
+  const r2 = await runK6(dist('echo'), { PROFILE: 'smoke', BASE_URL: target.url, RESULTS_DIR: 'package.json' });
+  assert.equal(r2.code, 107);
+  assert.match(r2.stderr, /package\.json: it is a file, not a directory/);
+  assert.equal(await served(), before);
+});
+
+test('npm run k6 creates the results directory it is given, and the summary names the files it wrote there', () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'floodgate-results-')), 'x', 'y');
+  const out = execFileSync(
+    'node',
+    [
+      'scripts/k6.mjs',
+      'run',
+      '--quiet',
+      '-e',
+      'PROFILE=smoke',
+      '-e',
+      'STAGES=2s:5',
+      '-e',
+      `BASE_URL=${target.url}`,
+      '-e',
+      `RESULTS_DIR=${dir}`,
+      dist('echo'),
+    ],
+    { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, K6_BINARY: ensureK6() } },
+  );
+  const named = /Results: (\S+\.json), (\S+\.xml)/.exec(out);
+  assert.ok(named, out);
+  assert.ok(readFileSync(named[1]!, 'utf8').includes('"verdict"'), 'the JSON it names is written');
+  assert.match(readFileSync(named[2]!, 'utf8'), /<testsuites/);
+  assert.ok(named[1]!.startsWith(dir));
+});

@@ -75,7 +75,11 @@ function perUser(jsonOut: string): Map<string, number> {
 }
 
 function k6Json(args: string[], out: string): Promise<number | null> {
-  const child = spawn(ensureK6(), ['run', '--quiet', '--out', `json=${out}`, ...args], { cwd: repoRoot, env: k6Env(), stdio: 'ignore' });
+  const child = spawn(ensureK6(), ['run', '--quiet', '--out', `json=${out}`, ...args], {
+    cwd: repoRoot,
+    env: k6Env(process.env, repoRoot),
+    stdio: 'ignore',
+  });
   return new Promise((resolve) => child.on('exit', resolve));
 }
 

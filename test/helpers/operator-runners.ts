@@ -52,7 +52,7 @@ export async function runTestRun(dir: string, hosts: Record<string, string>): Pr
       const cwd = mkdtempSync(join(work, `runner-${index}-`));
       const child = spawn(ensureK6(), argv, {
         cwd,
-        env: { ...k6Env(), K6_CONFIG: config },
+        env: { ...k6Env(process.env, cwd), K6_CONFIG: config },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
