@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { sampleSum } from '../lib/prometheus.ts';
 
 const TARGETS_BUNDLE = fileURLToPath(new URL('../dist/targets.mjs', import.meta.url));
 
@@ -48,14 +49,8 @@ export async function startTarget(name: string, args: string[] = [], o: { detach
     output: () => out,
     async metric(metricName, labels = {}) {
       const text = await (await fetch(`${url}/metrics`)).text();
-      let sum = 0;
-      for (const line of text.split('\n')) {
-        const m = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line);
-        if (!m || m[1] !== metricName) continue;
-        const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-        if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[3]);
-      }
-      return sum;
+      const matchers = Object.entries(labels).map(([label, value]) => ({ label, op: '=' as const, value }));
+      return sampleSum(text, { name: metricName, matchers }) ?? 0;
     },
     async stop() {
       if (child.exitCode !== null) return { code: child.exitCode, ms: 0 };

@@ -45,3 +45,29 @@ export function poolSize(localIps: string): { size: number } | { error: string }
 export function addressIndex(idInInstance: number, pool: number): number {
   return (Math.max(1, idInInstance) - 1) % pool;
 }
+
+/** What a VU does in a scenario that gives roles by address: the harness's, the attacker's, a user's. */
+export type AddressRole = 'harness' | 'attack' | 'legit';
+
+/**
+ * The role of VU `idInInstance`: the pool's first address is the harness's (k6 gives setup() that
+ * address, so its requests and the probe's come from there and never from a load role's), the
+ * next `attackAddresses` the attacker's, the rest the users'.
+ */
+export function roleOf(idInInstance: number, pool: number, attackAddresses: number): AddressRole {
+  const index = addressIndex(idInInstance, pool);
+  return index === 0 ? 'harness' : index <= attackAddresses ? 'attack' : 'legit';
+}
+
+/** The first address of a --local-ips pool (the one k6 gives setup()), as far as it can be read. */
+export function firstAddress(localIps: string): string | undefined {
+  const first = localIps.split(',')[0]!.trim();
+  const [from] = first.split('-');
+  const [base, bits] = first.split('/');
+  if (bits === undefined) return ipv4(from!) === undefined ? undefined : from!.trim();
+  const n = ipv4(base!);
+  if (n === undefined) return undefined;
+  // As k6 counts a block: past two addresses, the network address is left out.
+  const start = Number(bits) < 31 ? n + 1 : n;
+  return [24, 16, 8, 0].map((shift) => Math.floor(start / 2 ** shift) % 256).join('.');
+}

@@ -1,27 +1,39 @@
 // Auth flood (the Go-API resilience study, P3): users with valid tokens go about their work while
 // an attacker on a few source addresses floods the edge with tokens it must refuse. Roles go by
 // source address (k6 --local-ips): the edge can only tell them apart the way a real one does.
-import http from 'k6/http';
+// The pool's first address is the harness's: setup()'s token fetches and the probe's scrapes
+// come from it, so a service that limits each address in front of everything is judged on the
+// flood, not on its answers to the harness.
 import exec from 'k6/execution';
 import { sleep } from 'k6';
 import { defineScenario } from '../lib/k6/scenario.ts';
 import { AUTH_FLOOD } from '../lib/catalog/auth-flood.ts';
 import { durationSeconds } from '../lib/options.ts';
-import { PREFIX } from '../lib/fail.ts';
-import { addressIndex, poolSize } from '../lib/local-ips.ts';
+import { fail, PREFIX } from '../lib/fail.ts';
+import { firstAddress, poolSize, roleOf, type AddressRole } from '../lib/local-ips.ts';
 import { perIncrement, sinceFirst, trailingWindow } from '../lib/counter-meters.ts';
 import { probeConfig, targetProbe } from '../lib/k6/probe.ts';
 import { staggerStart } from '../lib/k6/clients.ts';
-import { ATTACK_KINDS, attackRequest, attackTokens, legitRequest, type AttackTokens } from '../lib/k6/auth-client.ts';
+import { assertSafeTargets } from '../lib/safety.ts';
+import { ATTACK_KINDS, attackRequest, attackTokens, fetchToken, legitRequest, type AttackTokens } from '../lib/k6/auth-client.ts';
 
 const run = defineScenario(AUTH_FLOOD);
 const k = run.knobs;
 const seconds = durationSeconds(k.DURATION)!;
 const thinkTime = durationSeconds(k.THINK_TIME)!;
 const vus = k.ADDRESSES * k.VUS_PER_ADDRESS;
-// k6 makes one VU more than the flood's, for the probe, and which one the probe takes is not
-// fixed: the attacker's share is paced over the VUs on its addresses among all of them.
-const senders = Array.from({ length: vus + 1 }, (_, i) => addressIndex(i + 1, k.ADDRESSES) < k.ATTACK_ADDRESSES).filter(Boolean).length;
+const roles = Array.from({ length: vus }, (_, i) => roleOf(i + 1, k.ADDRESSES, k.ATTACK_ADDRESSES));
+// The attacker's rate is paced over the VUs on its addresses; every user has a token of its own.
+const senders = roles.filter((r) => r === 'attack').length;
+const users = roles.filter((r) => r === 'legit').length;
+if (users === 0) {
+  fail(
+    `-e ADDRESSES=${k.ADDRESSES} with ATTACK_ADDRESSES=${k.ATTACK_ADDRESSES} leaves no address for users (the first is the harness's): ` +
+      `ADDRESSES must be at least ATTACK_ADDRESSES + 2`,
+  );
+}
+const tokenUrl = k.TOKEN_URL || `${run.baseUrl}${k.TOKEN_PATH}`;
+assertSafeTargets({ TOKEN_URL: tokenUrl }, run.allowedHosts);
 
 // The process's CPU over the requests it refused: 401s, and 429s where the service counts them.
 // Users' work is charged to the refusals too, so it errs on the strict side. Without the 429s in
@@ -55,8 +67,9 @@ export const options = run.options(
   {
     scenarios: {
       // Constant VUs, not an arrival rate: a VU's role is its source address, which k6 fixes per VU.
+      // The probe runs in the flood, on the harness's VU 1: a scenario of its own would get any VU,
+      // and with it any address, an attacker's included.
       flood: { executor: 'constant-vus', vus, duration: k.DURATION, gracefulStop: k.REQUEST_TIMEOUT, exec: 'flood' },
-      probe: probe.scenario,
     },
   },
   {
@@ -88,18 +101,6 @@ interface Tokens {
   attack: AttackTokens;
 }
 
-function issue(sub: string, ttl: number): string {
-  const res = http.get(`${run.baseUrl}${k.TOKEN_PATH}?sub=${sub}&ttl=${ttl}`, { tags: { name: 'token' }, responseType: 'text' });
-  const token = res.status === 200 ? (res.json('token') as string | undefined) : undefined;
-  if (typeof token !== 'string') {
-    exec.test.abort(
-      `${PREFIX} ${run.baseUrl}${k.TOKEN_PATH}?sub=${sub}&ttl=${ttl} answered ${res.status === 0 ? res.error : `HTTP ${res.status}`}, ` +
-        'not {"token": "..."}: -e TOKEN_PATH must name an issuer that signs tokens for the service under test',
-    );
-  }
-  return token!;
-}
-
 /** setup(): the source addresses checked, a token for each user, and the attacker's tokens. */
 export function setup(): Tokens {
   run.setup();
@@ -123,20 +124,28 @@ export function setup(): Tokens {
   }
   // Valid for the whole run and then some (the issuer signs at most a day).
   const ttl = Math.min(86_400, Math.ceil(seconds) + 3600);
-  const users = Array.from({ length: vus + 1 }, (_, i) => issue(`user-${i + 1}`, ttl));
-  return { users, attack: attackTokens(users[0]!, issue('stolen', -3600)) };
+  const harness = pool ? (firstAddress(pool) ?? `the first of ${pool}`) : 'the one address every VU shares';
+  const issue = (sub: string, life: number, what: string) => fetchToken({ url: tokenUrl, sub, ttl: life, what, harnessAddress: harness });
+  const tokens = Array.from({ length: users }, (_, i) => issue(`user-${i + 1}`, ttl, `token ${i + 1} of ${users + 1}`));
+  return { users: tokens, attack: attackTokens(tokens[0]!, issue('stolen', -3600, `token ${users + 1} of ${users + 1} (expired)`)) };
 }
 
 export const handleSummary = run.handleSummary;
 
 const url = `${run.baseUrl}${k.API_PATH}`;
 // Per VU (module state is per VU): its role, from the address it dials from, and its turn.
-let role: 'attack' | 'legit' | undefined;
+let role: AddressRole | undefined;
 let sent = 0;
 
 export function flood(data: Tokens): void {
   const id = exec.vu.idInInstance;
-  role ??= addressIndex(id, k.ADDRESSES) < k.ATTACK_ADDRESSES ? 'attack' : 'legit';
+  role ??= roleOf(id, k.ADDRESSES, k.ATTACK_ADDRESSES);
+  if (role === 'harness') {
+    // VU 1 probes (each instance of a split run has one); the harness's other VUs send nothing.
+    if (id === 1) probe.exec();
+    else sleep(seconds);
+    return;
+  }
   if (role === 'legit') {
     staggerStart(thinkTime);
     legitRequest(url, data.users[id % data.users.length]!, k.REQUEST_TIMEOUT);
@@ -150,8 +159,4 @@ export function flood(data: Tokens): void {
   // Each sender keeps its share of the rate, as fast as answers allow: a flood on open connections.
   const wait = senders / k.ATTACK_RATE - (Date.now() - started) / 1000;
   if (wait > 0) sleep(wait);
-}
-
-export function probeTarget(): void {
-  probe.exec();
 }

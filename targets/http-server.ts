@@ -35,16 +35,18 @@ export async function serveHttp(o: ServeOptions): Promise<RunningServer> {
   registry.setDefaultLabels({ target: o.name });
   // process_resident_memory_bytes, nodejs_eventloop_lag_seconds, open fds, heap...
   collectDefaultMetrics({ register: registry });
+  // Labelled as client_golang's promhttp labels them (code, method, handler; the method in lower
+  // case), the convention most users' services have: the default probe mappings then fit them.
   const requests = new Counter({
     name: 'http_requests_total',
-    help: 'Requests answered, by route and status (not /metrics).',
-    labelNames: ['route', 'status'],
+    help: 'Requests answered, by route pattern, status code and method (not /metrics).',
+    labelNames: ['handler', 'code', 'method'],
     registers: [registry],
   });
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
-    help: 'Time from request to response, by route.',
-    labelNames: ['route'],
+    help: 'Time from request to response, by route pattern and method.',
+    labelNames: ['handler', 'method'],
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [registry],
   });
@@ -77,8 +79,9 @@ export async function serveHttp(o: ServeOptions): Promise<RunningServer> {
       res.end(JSON.stringify({ error: 'internal error', detail: String(err) }));
     } finally {
       const done = () => {
-        requests.inc({ route, status: String(res.statusCode) });
-        stop({ route });
+        const method = (req.method ?? 'get').toLowerCase();
+        requests.inc({ handler: route, code: String(res.statusCode), method });
+        stop({ handler: route, method });
         inflight.dec();
         end();
       };

@@ -1,6 +1,6 @@
 // Knobs more than one scenario has: the ones every scenario has (where the load goes, where the
 // results go), the probe of the target's own metrics, and the WebSocket scenarios' shared set.
-import { parseProbeMetrics, type ProbeMapping } from '../prometheus.ts';
+import { parseProbeMetrics, parseProbeUrls, type ProbeMapping } from '../prometheus.ts';
 import { bool, duration, hostList, httpPath, int, metricList, oneOf, text, url, type Knob } from '../options.ts';
 import { REFERENCE_TARGETS, referenceUrl, type TargetName } from '../reference-targets.ts';
 import { knob, PROFILES, type Raw } from './knob.ts';
@@ -44,17 +44,25 @@ export function probeKnobs(metrics: string, interval: { full: Raw; smoke?: Raw }
   return {
     PROBE_URL: knob(
       text(/^(https?:\/\/\S+)?$/, 'an http(s) URL of a Prometheus text endpoint (empty: BASE_URL + /metrics)'),
-      "the Prometheus text endpoint to sample during the run (your service's own metrics)",
+      "the service's own Prometheus text endpoint, the probe's endpoint `service`",
       { full: '', shown: 'BASE_URL + /metrics' },
+    ),
+    PROBE_URLS: knob(
+      {
+        allowed: 'comma-separated name=url pairs, e.g. redis=http://127.0.0.1:9121/metrics,origin=http://127.0.0.1:9100/metrics',
+        parse: parseProbeUrls,
+      } as Knob<Record<string, string>>,
+      "more Prometheus endpoints to scrape (a store's exporter, another process), each named for PROBE_METRICS to read with @name; naming service here replaces PROBE_URL",
+      { full: '' },
     ),
     PROBE_INTERVAL: knob(duration(0.05, 3600), 'how often the probe samples', interval),
     PROBE_METRICS: knob(
       {
         allowed:
-          'comma-separated k6_name=prometheus_metric pairs, e.g. target_inflight=http_inflight_requests,target_goroutines=go_goroutines',
+          'comma-separated k6_name=selector[*factor][@endpoint], PromQL matchers (=, !=, =~, !~), e.g. target_inflight=http_inflight_requests,target_kv_store_writes=redis_commands_total{cmd=~"set|expire"}@redis',
         parse: parseProbeMetrics,
       } as Knob<ProbeMapping[]>,
-      'which Prometheus series become which k6 metric (k6_name=metric{label="value"}); the matching series are summed',
+      "which Prometheus series become which k6 metric; the matching series are summed, and so are a name's several selectors; *factor scales (ns to s: *1e-9); @endpoint names a PROBE_URLS endpoint (default: service)",
       { full: metrics },
     ),
   };

@@ -3,7 +3,11 @@
 // Retry-After, RFC 9110, from a rate limit). The attacker's tokens are the kinds an edge meets:
 // a forged signature, an expired token, a key id nobody published, alg "none", garbage, none.
 import http from 'k6/http';
+import exec from 'k6/execution';
 import encoding from 'k6/encoding';
+import { sleep } from 'k6';
+import { PREFIX } from '../fail.ts';
+import { refusalMessage, retryDelaySeconds } from '../setup-refusal.ts';
 import { Rate } from 'k6/metrics';
 import { headerOf, isValidRetryAfter } from '../http-headers.ts';
 import { trackFailure } from './metrics.ts';
@@ -57,4 +61,46 @@ export function attackRequest(url: string, kind: AttackKind, authorization: stri
   });
   trackFailure(res, [401, 429]);
   invalidRejected.add(res.status === 401 || (res.status === 429 && isValidRetryAfter(headerOf(res.headers, 'Retry-After'))));
+}
+
+// A 429 to setup's token fetches is waited out as Retry-After asks, up to this many seconds in all.
+const TOKEN_RETRY_BUDGET_S = 30;
+// setup() asks for its tokens before any load: neither a refusal nor an answer counts as failed.
+const anyAnswer = http.expectedStatuses({ min: 100, max: 599 });
+
+/**
+ * A token from the test issuer (GET url?sub=&ttl= answering {"token": ...}), asked by the harness
+ * in setup(). A 429 is waited out within a budget; any other refusal stops the run with what
+ * answered and why that stops it.
+ */
+export function fetchToken(o: { url: string; sub: string; ttl: number; what: string; harnessAddress: string }): string {
+  const url = `${o.url}?sub=${encodeURIComponent(o.sub)}&ttl=${o.ttl}`;
+  let waited = 0;
+  for (;;) {
+    const res = http.get(url, { tags: { name: 'token' }, responseType: 'text', responseCallback: anyAnswer });
+    const retryAfter = headerOf(res.headers, 'Retry-After');
+    if (res.status === 429 && waited < TOKEN_RETRY_BUDGET_S) {
+      const delay = Math.min(retryDelaySeconds(retryAfter), TOKEN_RETRY_BUDGET_S - waited);
+      sleep(delay);
+      waited += delay;
+      continue;
+    }
+    let token: unknown;
+    try {
+      token = res.status === 200 ? res.json('token') : undefined;
+    } catch {
+      token = undefined;
+    }
+    if (typeof token === 'string' && token !== '') return token;
+    const body = typeof res.body === 'string' ? res.body : undefined;
+    exec.test.abort(
+      `${PREFIX} ${refusalMessage(
+        { what: o.what, url, status: res.status, error: res.error, retryAfter, body },
+        waited,
+        'auth-flood needs a token for each user before the load',
+        o.harnessAddress,
+        'TOKEN_URL (or TOKEN_PATH on BASE_URL) must name a test issuer that answers GET ?sub=<user>&ttl=<seconds> with {"token": "<a JWT your edge accepts>"}',
+      )}`,
+    );
+  }
 }

@@ -1,16 +1,21 @@
 // Samples the target's own Prometheus metrics during a run and records them as k6 metrics
 // (target_inflight, target_rss_bytes...), so they carry thresholds and reach the same outputs
 // as the load's. Runs as its own one-VU scenario, so it never takes VUs or arrivals from the load.
+// It may read several endpoints (PROBE_URLS: the service's own, its store's exporter...), each
+// mapping naming the one it reads.
 import http from 'k6/http';
 import { sleep } from 'k6';
 import { Counter, Trend } from 'k6/metrics';
 import type { Scenario } from 'k6/options';
 import { durationSeconds } from '../options.ts';
-import { sampleSum, type ProbeMapping, type Selector } from '../prometheus.ts';
+import { fail } from '../fail.ts';
+import { assertSafeTargets } from '../safety.ts';
+import { probeEndpoints, probeValues, selectorText, type ProbeMapping } from '../prometheus.ts';
 import { PROBE_READINGS } from '../samples.ts';
 
 export interface ProbeConfig {
-  url: string;
+  /** The endpoints scraped, by name (`service` is the service under test's own). */
+  endpoints: Record<string, string>;
   interval: string;
   mappings: ProbeMapping[];
   /** How long the probe samples: the length of the load. */
@@ -34,20 +39,34 @@ export interface ProbeConfig {
 /** The probe's knobs as a scenario reads them (lib/catalog/common.ts, probeKnobs). */
 export interface ProbeKnobs {
   PROBE_URL: string;
+  PROBE_URLS: Record<string, string>;
   PROBE_INTERVAL: string;
   PROBE_METRICS: ProbeMapping[];
 }
 
-/** The probe config of a scenario with the probe knobs: its URL defaults to BASE_URL + /metrics. */
+/**
+ * The probe config of a scenario with the probe knobs: `service` defaults to BASE_URL + /metrics.
+ * Every mapping must name an endpoint that exists, and every endpoint must be loopback or allowed
+ * like BASE_URL: the probe sends requests too.
+ */
 export function probeConfig(
-  run: { baseUrl: string; knobs: ProbeKnobs; gatedMetrics: readonly string[] },
+  run: { baseUrl: string; allowedHosts: readonly string[]; knobs: ProbeKnobs; gatedMetrics: readonly string[] },
   seconds: number,
   derived?: ProbeConfig['derived'],
   onScrape?: ProbeConfig['onScrape'],
 ): ProbeConfig {
   const k = run.knobs;
+  const endpoints = probeEndpoints(run.baseUrl, k.PROBE_URL, k.PROBE_URLS);
+  const missing = k.PROBE_METRICS.filter((m) => endpoints[m.endpoint] === undefined);
+  if (missing.length > 0) {
+    fail(
+      `-e PROBE_METRICS reads ${missing.map((m) => `${m.k6Name} from @${m.endpoint}`).join(', ')}, and no such endpoint is given: ` +
+        `the endpoints are ${Object.keys(endpoints).join(', ')} (add -e PROBE_URLS=${missing[0]!.endpoint}=http://.../metrics)`,
+    );
+  }
+  assertSafeTargets(Object.fromEntries(Object.entries(endpoints).map(([name, url]) => [`PROBE_URLS ${name}`, url])), run.allowedHosts);
   return {
-    url: k.PROBE_URL || `${run.baseUrl}/metrics`,
+    endpoints,
     interval: k.PROBE_INTERVAL,
     mappings: k.PROBE_METRICS,
     seconds,
@@ -56,14 +75,6 @@ export function probeConfig(
     gated: run.gatedMetrics,
   };
 }
-
-const selectorText = (s: Selector) =>
-  s.name +
-  (Object.keys(s.labels).length === 0
-    ? ''
-    : `{${Object.entries(s.labels)
-        .map(([k, v]) => `${k}="${v}"`)
-        .join(',')}}`);
 
 /** Milliseconds the probe's sleep overran, each scrape: k6 saturated when it grows. */
 export const GENERATOR_LAG = 'generator_lag';
@@ -83,16 +94,17 @@ export interface ProbeReport {
 export function probeHints(c: ProbeConfig): ProbeReport {
   const hints: Record<string, string> = {};
   const unmapped: string[] = [];
-  const mapped = new Map(c.mappings.map((m) => [m.k6Name, m.selector]));
+  const mapped = new Map(c.mappings.map((m) => [m.k6Name, m]));
   for (const name of c.gated.filter((n) => n.startsWith('target_'))) {
     const rssOf = name.endsWith('_rss_growth_bytes') ? name.replace(/_rss_growth_bytes$/, '_rss_bytes') : undefined;
     const derived = c.derived?.[name];
-    const selector = mapped.get(name) ?? (rssOf !== undefined ? mapped.get(rssOf) : undefined);
-    if (!derived && !selector) unmapped.push(name);
+    const mapping = mapped.get(name) ?? (rssOf !== undefined ? mapped.get(rssOf) : undefined);
+    if (!derived && !mapping) unmapped.push(name);
+    const from = Object.values(c.endpoints).join(', ');
     hints[name] = derived
-      ? `the probe derived no ${name} from ${c.url} (it needs ${derived.needs})`
-      : selector
-        ? `${c.url} served no ${selectorText(selector)} (the probe reads it as ${rssOf ?? name}): the endpoint did not answer or has no such series`
+      ? `the probe derived no ${name} from ${from} (it needs ${derived.needs})`
+      : mapping
+        ? `${c.endpoints[mapping.endpoint]} served no ${selectorText(mapping.selector)} (the probe reads it as ${rssOf ?? name}): the endpoint did not answer or has no such series`
         : `PROBE_METRICS maps nothing to ${name} (add ${rssOf ?? name}=<your Prometheus metric>)`;
   }
   return { hints, unmapped };
@@ -104,9 +116,13 @@ export function probeHints(c: ProbeConfig): ProbeReport {
  */
 export function targetProbe(c: ProbeConfig) {
   // Trends, not Gauges: thresholds on a k6 Gauge can only read its last value, and the question
-  // is the peak (max) or the spread (p95) over the run.
-  const gauges = new Map(c.mappings.map((m) => [m.k6Name, new Trend(m.k6Name)]));
-  const growth = new Map(c.mappings.filter((m) => m.k6Name.endsWith('_rss_bytes')).map((m) => [m.k6Name, new Trend(growthName(m.k6Name))]));
+  // is the peak (max) or the spread (p95) over the run. One per k6 name: repeated names are summed.
+  const gauges = new Map([...new Set(c.mappings.map((m) => m.k6Name))].map((name) => [name, new Trend(name)]));
+  const growth = new Map(
+    [...gauges.keys()].filter((name) => name.endsWith('_rss_bytes')).map((name) => [name, new Trend(growthName(name))]),
+  );
+  // Only the endpoints some mapping reads are scraped.
+  const scraped = [...new Set(c.mappings.map((m) => m.endpoint))];
   const derived = Object.entries(c.derived ?? {}).map(([name, d]) => ({ name, trend: new Trend(name), fn: d.from }));
   const produced = new Set([...gauges.keys(), ...[...growth.keys()].map(growthName), ...derived.map((d) => d.name)]);
   // Gated but never produced: registered, so the gate exists and fails on no samples.
@@ -132,31 +148,45 @@ export function targetProbe(c: ProbeConfig) {
 
   // One VU runs every probe iteration, so this module state is the probe's own, not shared.
   const baseline = new Map<string, number>();
-  let warned = false;
+  const warned = new Set<string>();
+
+  /** Each endpoint's exposition, fetched side by side; undefined where it did not answer. */
+  function expositions(): Record<string, string | undefined> {
+    const responses = http.batch(
+      scraped.map((name) => ({
+        method: 'GET',
+        url: c.endpoints[name]!,
+        params: { timeout: c.interval, tags: { name: 'probe', endpoint: name }, responseType: 'text' as const },
+      })),
+    );
+    const out: Record<string, string | undefined> = {};
+    scraped.forEach((name, i) => {
+      const res = responses[i]!;
+      if (res.status === 200 && typeof res.body === 'string') out[name] = res.body;
+      else if (!warned.has(name)) {
+        console.warn(
+          `floodgate probe: cannot read ${name} at ${c.endpoints[name]} (${res.status === 0 ? res.error : `HTTP ${res.status}`}); the run goes on, and gates on the metrics it serves will fail as not measured`,
+        );
+        warned.add(name);
+      }
+    });
+    return out;
+  }
 
   function scrapeOnce(): void {
     const started = Date.now();
-    const res = http.get(c.url, { timeout: c.interval, tags: { name: 'probe' }, responseType: 'text' });
-    if (res.status !== 200 || typeof res.body !== 'string') {
-      if (!warned) {
-        console.warn(
-          `floodgate probe: cannot read ${c.url} (${res.status === 0 ? res.error : `HTTP ${res.status}`}); the run goes on, and gates on target metrics will fail as not measured`,
-        );
-        warned = true;
-      }
-    } else {
+    const texts = expositions();
+    if (Object.values(texts).some((t) => t !== undefined)) {
       const values: Record<string, number> = {};
-      for (const m of c.mappings) {
-        const value = sampleSum(res.body, m.selector);
-        if (value === undefined) continue;
-        record(gauges.get(m.k6Name)!, m.k6Name, value);
-        values[m.k6Name] = value;
-        const g = growth.get(m.k6Name);
+      for (const [name, value] of Object.entries(probeValues(c.mappings, texts))) {
+        record(gauges.get(name)!, name, value);
+        values[name] = value;
+        const g = growth.get(name);
         if (g) {
-          if (!baseline.has(m.k6Name)) baseline.set(m.k6Name, value);
-          const grown = value - baseline.get(m.k6Name)!;
-          record(g, growthName(m.k6Name), grown);
-          values[growthName(m.k6Name)] = grown;
+          if (!baseline.has(name)) baseline.set(name, value);
+          const grown = value - baseline.get(name)!;
+          record(g, growthName(name), grown);
+          values[growthName(name)] = grown;
         }
       }
       for (const d of derived) {

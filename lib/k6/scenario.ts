@@ -111,6 +111,7 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
     profile,
     knobs: own,
     baseUrl: all.BASE_URL,
+    allowedHosts: all.ALLOWED_HOSTS,
     healthPath: all.HEALTH_PATH,
     /** The metric names the gates read (without tag filters): the probe registers the target_* ones. */
     gatedMetrics: [...new Set(Object.keys(thresholds).map((key) => splitKey(key).metric))],

@@ -19,6 +19,7 @@ type WsKnobValues = KnobValues<typeof WS_KNOBS>;
 /** What defineScenario hands back, as far as a WebSocket scenario uses it. */
 interface DefinedScenario {
   baseUrl: string;
+  allowedHosts: readonly string[];
   knobs: WsKnobValues;
   gatedMetrics: readonly string[];
   options(own: Options, extra: { figures?: Figure[]; probe?: ProbeReport }): Options;

@@ -7,8 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HEADROOM, headroomWithout, type K6Result, k6Values, smokeAgainst } from '../helpers/k6.ts';
 
-// ADDRESSES defaults to 20: the attacker dials from the first 2, users from the other 18.
-const POOL = ['--local-ips', '127.0.0.10-127.0.0.29'];
+// ADDRESSES defaults to 21: the first is the harness's (setup, the probe), the attacker dials from
+// the next 2, users from the other 18.
+const POOL = ['--local-ips', '127.0.0.9-127.0.0.29'];
 
 const flood = (targetArgs: string[], env: Record<string, string> = {}, k6Args: string[] = POOL): Promise<K6Result> =>
   smokeAgainst('auth-flood', 'auth-flood', targetArgs, env, k6Args);
@@ -74,12 +75,12 @@ test('without --local-ips the run refuses to start and says how to give the atta
   assert.equal(r.report!.requests.count, 1);
   assert.match(
     r.stderr + r.stdout,
-    /floodgate: auth-flood tells users from the attacker by source address.*--local-ips 127\.0\.0\.10-127\.0\.0\.29/,
+    /floodgate: auth-flood tells users from the attacker by source address.*--local-ips 127\.0\.0\.9-127\.0\.0\.29/,
   );
 });
 
 test('a --local-ips pool of another size than ADDRESSES is refused, naming both', async () => {
   const r = await flood([], {}, ['--local-ips', '127.0.0.10-127.0.0.13']);
   assert.equal(r.code, 108, r.stdout + r.stderr);
-  assert.match(r.stderr + r.stdout, /--local-ips 127\.0\.0\.10-127\.0\.0\.13: 4 addresses; auth-flood expects ADDRESSES=20/);
+  assert.match(r.stderr + r.stdout, /--local-ips 127\.0\.0\.10-127\.0\.0\.13: 4 addresses; auth-flood expects ADDRESSES=21/);
 });

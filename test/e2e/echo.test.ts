@@ -24,7 +24,7 @@ test('echo passes against the healthy target: exit 0, every threshold met, every
   assert.ok(r.report!.requests.count > 100, `${r.report!.requests.count} requests`);
   assert.match(r.stdout, /PASSED: all \d+ thresholds met/);
   // noConnectionReuse: the target saw about as many connections as requests.
-  const accepted = await healthy.metric('http_requests_total', { route: '/echo' });
+  const accepted = await healthy.metric('http_requests_total', { handler: '/echo' });
   assert.ok(accepted >= r.report!.requests.count - 1, `target counted ${accepted} echoes`);
 });
 

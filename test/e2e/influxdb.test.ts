@@ -150,7 +150,7 @@ test('every panel query of every dashboard returns data, once each scenario has 
     // Naive: the JWKS and origin series move, and the attacker gets its 401s.
     await streamed('auth-flood', 'auth-flood', ['--mode', 'naive'], { DURATION: '4s', ATTACK_RATE: '100' }, [
       '--local-ips',
-      '127.0.0.10-127.0.0.29',
+      '127.0.0.9-127.0.0.29',
     ]);
     const redis = await startRedis();
     try {

@@ -17,7 +17,7 @@ const seconds = (d: string) => Number(d.replace(/s$/, '')) * 1000;
 
 /** Stops `redis` OUTAGE_AT into the load (its first request at the target) and starts it again OUTAGE_FOR later. */
 async function breakStore(t: TargetProcess, redis: { current: Service }): Promise<void> {
-  while ((await t.metric('http_requests_total', { route: '/api/work' }).catch(() => 0)) === 0) await sleep(50);
+  while ((await t.metric('http_requests_total', { handler: '/api/work' }).catch(() => 0)) === 0) await sleep(50);
   await sleep(seconds(OUTAGE.OUTAGE_AT));
   const port = redis.current.port;
   await redis.current.stop();

@@ -34,13 +34,13 @@ test("the single-container study's GET /api/health and GET /api/data answer JSON
 
 test('/healthz is up, and /metrics counts requests by route (not itself), open connections and RSS', async () => {
   assert.equal((await fetch(`${healthy.url}/healthz`)).status, 200);
-  const before = await healthy.metric('http_requests_total', { route: '/echo' });
+  const before = await healthy.metric('http_requests_total', { handler: '/echo' });
   await fetch(`${healthy.url}/echo`, { method: 'POST', body: 'x' });
-  assert.equal(await healthy.metric('http_requests_total', { route: '/echo', status: '200' }), before + 1);
+  assert.equal(await healthy.metric('http_requests_total', { handler: '/echo', code: '200', method: 'post' }), before + 1);
   const text = await (await fetch(`${healthy.url}/metrics`)).text();
   assert.match(text, /^http_open_connections\{target="echo"\} \d+/m);
   assert.match(text, /^process_resident_memory_bytes\{target="echo"\} \d+/m);
-  assert.doesNotMatch(text, /route="\/metrics"/);
+  assert.doesNotMatch(text, /handler="\/metrics"/);
 });
 
 /** Two requests over one keep-alive agent: whether the second reused the first's socket. */
