@@ -153,6 +153,24 @@ export async function ensurePostgres(): Promise<string> {
   return url;
 }
 
+/**
+ * A schema of a test's own on `url`, and a URL whose connections use it (search_path), with any
+ * more parameters the service's driver reads (pgx: pool_max_conns...).
+ */
+export async function createSchema(url: string, schema: string, params: Record<string, string> = {}): Promise<string> {
+  const { default: pg } = await import('pg');
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  } finally {
+    await c.end();
+  }
+  const u = new URL(url);
+  for (const [k, v] of Object.entries({ search_path: schema, ...params })) u.searchParams.set(k, v);
+  return u.toString();
+}
+
 /** Drops a schema the db-pool target created for a test. */
 export async function dropSchema(url: string, schema: string): Promise<void> {
   const { default: pg } = await import('pg');

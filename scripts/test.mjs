@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ensureDeps } from '../harness/ensure-deps.mjs';
 import { ensureK6 } from '../harness/k6-setup.mjs';
-import { ensureGoTarget } from '../harness/go-target.mjs';
+import { ensureGoModule, ensureGoTarget } from '../harness/go-target.mjs';
 import { ensureGoTool } from '../harness/go-tool.mjs';
 import { buildAll } from '../harness/build-step.mjs';
 import { goModuleDirs } from '../harness/go-modules.mjs';
@@ -36,6 +36,8 @@ ensureDeps();
 const k6 = ensureK6();
 // Built here, once, so no test waits on a first build while its target is timed to start.
 ensureGoTarget('slow-upstream-go');
+// And the peers, the Go services the suite judges as a user's own (test/peers/, test/e2e/go-peers.test.ts).
+for (const dir of goModuleDirs().filter((d) => d.startsWith('test/peers/'))) ensureGoModule(dir);
 // The manifests' and the workflow's offline checks (test/e2e/operator.test.ts, workflow.test.ts), pinned, into the same cache.
 ensureGoTool('kubeconform');
 ensureGoTool('actionlint');
@@ -83,11 +85,12 @@ if (named.length > 0) {
 
 // Two lanes first, then everything else alone. Beside each other: the unit tests and the target
 // tests that time nothing, and the end-to-end files that judge with headroom thresholds or not
-// at all (bad input, the operator's manifests, the workflow, the verdict, InfluxDB's panels).
+// at all (bad input, the operator's manifests, the workflow, the verdict, InfluxDB's panels, and
+// the Go peers, judged far past their gates or with headroom).
 // The target tests that time an answer (a refusal under 200 ms, requests within one second's
 // window) run alone, first.
 const e2eFiles = (/** @type {string[]} */ names) => names.map((n) => join('test/e2e', `${n}.test.ts`));
-const BESIDE = e2eFiles(['bad-input', 'operator', 'workflow', 'verdict', 'influxdb']);
+const BESIDE = e2eFiles(['bad-input', 'operator', 'workflow', 'verdict', 'influxdb', 'go-peers']);
 // Untimed too, after the unit tests in their lane, which ends first: ws-hold's gates
 // (established, cut, echoes back) and slow-upstream's faults, each far past its gate and judged
 // only on that gate being among the failed.

@@ -33,7 +33,9 @@ test('Go, naive: a goroutine per slow call piles up past the limit, and only the
   const r = await against('naive', { OUTAGE_MODE: 'none', DURATION: '8s' });
   assert.equal(r.code, 99, r.stdout + r.stderr);
   assert.deepEqual(r.report!.failedThresholds, ['target_inflight']);
-  assert.ok(max(r, 'target_inflight') > 200, `about 20 users x 5 req/s x 2.5 s = 250 in flight, saw ${max(r, 'target_inflight')}`);
+  // About 20 users x 5 req/s x 2.5 s = 250 on an idle machine; what the mechanism shows, on any
+  // machine, is calls far past the gate's bound of 120 (the limit of 100 and a margin).
+  assert.ok(max(r, 'target_inflight') > 1.25 * 120, `calls in flight ${max(r, 'target_inflight')}`);
 });
 
 test('breaking-point against the Go service reads its resources from client_golang unchanged: every stage healthy, CPU, memory and open files per stage (exit 0)', async () => {
