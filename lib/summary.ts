@@ -47,6 +47,8 @@ export interface ReportContext {
   profile: string;
   baseUrl: string;
   resultsDir: string;
+  /** The thresholds file the gates came from, as the user named it (thresholds.json by default). */
+  thresholdsFile?: string;
   /** Whether the results directory was seen to exist before the run (not so under a k6 archive): the summary names its files plainly only then. */
   resultsDirKnown?: boolean;
   /** "metric\u0000expression" pairs the pack added only to make a sub-metric visible. */
@@ -96,6 +98,8 @@ export interface Report {
   scenario: string;
   profile: string;
   baseUrl: string;
+  /** Where the gates came from: thresholds.json, or the THRESHOLDS_FILE given. */
+  thresholdsFile?: string;
   durationSeconds: number;
   verdict: 'pass' | 'fail';
   thresholds: ThresholdResult[];
@@ -195,6 +199,7 @@ export function evaluate(data: SummaryData, ctx: ReportContext): Report {
     scenario: ctx.scenario,
     profile: ctx.profile,
     baseUrl: ctx.baseUrl,
+    thresholdsFile: ctx.thresholdsFile ?? 'thresholds.json',
     durationSeconds,
     verdict: failedThresholds.length === 0 ? 'pass' : 'fail',
     thresholds,
@@ -272,7 +277,7 @@ export function renderText(r: Report, files: string[], color: boolean, resultsDi
   lines.push('');
   lines.push(`floodgate · ${r.scenario} · profile ${r.profile} · ${r.durationSeconds.toFixed(1)}s · ${r.baseUrl}`);
   lines.push('');
-  lines.push('Thresholds (thresholds.json)');
+  lines.push(`Thresholds (${r.thresholdsFile ?? 'thresholds.json'})`);
   const width = Math.max(0, ...r.thresholds.map((t) => t.metric.length), ...r.notGated.map((g) => g.metric.length));
   for (const t of r.thresholds) {
     const mark = t.ok ? paint(32, '✓') : paint(31, '✗');

@@ -206,6 +206,7 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
           profile,
           baseUrl: all.BASE_URL,
           resultsDir: all.RESULTS_DIR,
+          thresholdsFile: all.THRESHOLDS_FILE || 'thresholds.json',
           resultsDirKnown: resultsDir.state === 'exists',
           reportOnly,
           comparisons,

@@ -11,7 +11,7 @@ import { startPeer, type Peer } from '../../harness/peers.ts';
 import { createSchema, dropSchema, ensurePostgres, startRedis, type Service } from '../../harness/services.ts';
 import { sampleSum } from '../../lib/prometheus.ts';
 import { docK6Args } from '../helpers/doc-commands.ts';
-import { HEADROOM, k6Values, runK6, type K6Result } from '../helpers/k6.ts';
+import { HEADROOM, headroomWithout, k6Values, runK6, type K6Result } from '../helpers/k6.ts';
 
 /** A counter of a peer's /metrics, 0 while it has none. */
 async function peerMetric(peer: Peer, selector: Parameters<typeof sampleSum>[1]): Promise<number> {
@@ -216,4 +216,30 @@ test('the same example against a consumer that applies reclaimed entries again f
   const r = await queueOffload('at-least-once', {});
   assert.equal(r.code, 99, r.stdout + r.stderr);
   assert.deepEqual(r.report!.failedThresholds, ['writes_applied_twice']);
+});
+
+// cache-stampede: a product cache with a 1 s TTL in front of a 50 ms PostgreSQL query.
+const cacheStampede = (mode: string, env: Record<string, string>) =>
+  withSchema(`cache_${mode}`, {}, (url) =>
+    withPeers([() => startPeer('singleflight-cache', ['-mode', mode, '-database-url', url])], async ([svc]) => {
+      const { script, args } = docK6Args('cache-stampede', { 'http://127.0.0.1:9000': svc!.url });
+      return runK6(script, { PROFILE: 'smoke', ...env }, args);
+    }),
+  );
+
+test("cache-stampede's own-service example: a Go cache whose misses share one query (x/sync/singleflight) passes (exit 0)", async () => {
+  const r = await cacheStampede('singleflight', HEADROOM);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, []);
+  assert.deepEqual(r.report!.notGated, []);
+});
+
+test('the same example against a cache whose every miss queries the database fails on queries per expiry and the connections it took (exit 99)', async () => {
+  // Judged on the two gates a stampede is about. The readers' p99 is left out of this run: with a
+  // 50 ms query it sits near its 100 ms bound either way (69 ms to past 100 in runs here).
+  const r = await cacheStampede('plain', { THRESHOLDS_FILE: headroomWithout('cache-stampede', 'http_req_duration{scenario:readers}') });
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, ['target_db_connections_peak', 'target_origin_queries_per_expiry']);
+  // The bound is 1.5 queries an expiry; every reader that missed queried.
+  assert.ok(k6Values(r, 'target_origin_queries_per_expiry').max! > 2 * 1.5);
 });
