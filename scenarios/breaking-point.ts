@@ -2,7 +2,6 @@
 // sample tagged with its stage, so each stage has its own throughput, p50/p95/p99, errors and
 // failure modes. The summary reads the stages as the study does: breaking point, last healthy
 // stage, degradation. A stage whose errors pass STOP_AT ends the run (k6's abortOnFail).
-import http from 'k6/http';
 import exec from 'k6/execution';
 import { Trend } from 'k6/metrics';
 import type { Scenario } from 'k6/options';
@@ -12,6 +11,9 @@ import { durationSeconds } from '../lib/options.ts';
 import { tagPhase } from '../lib/k6/phases.ts';
 import { trackFailure } from '../lib/k6/metrics.ts';
 import { clientTurn } from '../lib/k6/clients.ts';
+import { clientUser, clientUsers, requestSetup, turnRequest } from '../lib/k6/user-request.ts';
+import { send } from '../lib/k6/send.ts';
+import type { ResolvedRequest } from '../lib/request.ts';
 import { heldStages, stageSpans } from '../lib/stage-findings.ts';
 import { stageFindings, type StagedRun } from '../lib/stage-report.ts';
 import { withTag } from '../lib/samples.ts';
@@ -151,21 +153,28 @@ export const options = run.options(
   },
 );
 
-export const setup = run.setup;
+/** setup(): the preflight, then a request module's own setup with every client it may be asked for. */
+export function setup(): unknown {
+  run.setup();
+  return requestSetup(run.name, run.baseUrl, clientUsers(closed ? top : (load as { maxVUs: number }).maxVUs));
+}
 export const handleSummary = run.handleSummary;
 
-const dataUrl = `${run.baseUrl}${k.DATA_PATH}`;
+const dataGet: ResolvedRequest = { method: 'GET', url: `${run.baseUrl}${k.DATA_PATH}`, headers: {}, body: null };
 const params = { timeout: k.REQUEST_TIMEOUT, tags: { name: k.DATA_PATH } };
+/** GET DATA_PATH, or what a request module gives this client. */
+const sendOne = (setupData: unknown) => () =>
+  send(turnRequest({ scenario: run.name, baseUrl: run.baseUrl, user: clientUser(), setup: setupData, builtIn: dataGet }), params);
 
 /** Closed model: a client sends, waits for the answer, thinks, and sends again. */
-export function client(): void {
-  clientTurn(dataUrl, params, k.THINK_TIME, spans, 'stage');
+export function client(setupData: unknown): void {
+  clientTurn(sendOne(setupData), k.THINK_TIME, spans, 'stage');
 }
 
 /** Open model: one request per arrival. */
-export function arrival(): void {
+export function arrival(setupData: unknown): void {
   tagPhase(spans, 'stage');
-  trackFailure(http.get(dataUrl, params));
+  trackFailure(sendOne(setupData)());
 }
 
 /** The probe: tagged with the stage too, so each stage shows the resources it used. */

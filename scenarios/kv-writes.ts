@@ -8,7 +8,7 @@ import { defineScenario } from '../lib/k6/scenario.ts';
 import { KV_WRITES } from '../lib/catalog/kv-writes.ts';
 import { durationSeconds } from '../lib/options.ts';
 import { currentUser } from '../lib/k6/users.ts';
-import { overLimitRequest, userArrivals, wellBehavedRequest } from '../lib/k6/burst-client.ts';
+import { overLimitRequest, userArrivals, userGet, wellBehavedRequest } from '../lib/k6/burst-client.ts';
 import { probeConfig, targetProbe } from '../lib/k6/probe.ts';
 import { tagPhase, type Timeline } from '../lib/k6/phases.ts';
 import { ratePerSecond } from '../lib/counter-meters.ts';
@@ -99,14 +99,15 @@ const url = `${run.baseUrl}${k.API_PATH}`;
 
 export function user(): void {
   tagPhase(timeline);
-  wellBehavedRequest({ url, userHeader: k.USER_HEADER, user: currentUser(k.USERS), timeout: k.REQUEST_TIMEOUT });
+  const user = currentUser(k.USERS);
+  wellBehavedRequest({ request: userGet(url, k.USER_HEADER, user), user, timeout: k.REQUEST_TIMEOUT });
 }
 
 export function overLimit(): void {
   tagPhase(timeline);
   // Up to half an interval of jitter: a real client is no metronome (see burst).
   sleep((Math.random() * 0.5) / k.OVER_RATE);
-  overLimitRequest({ url, userHeader: k.USER_HEADER, user: 'over-limit', timeout: k.REQUEST_TIMEOUT }, k.LIMIT, false);
+  overLimitRequest({ request: userGet(url, k.USER_HEADER, 'over-limit'), user: 'over-limit', timeout: k.REQUEST_TIMEOUT }, k.LIMIT, false);
 }
 
 export function probeTarget(): void {

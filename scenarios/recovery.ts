@@ -13,6 +13,9 @@ import { tagPhase, type Timeline } from '../lib/k6/phases.ts';
 import { trackFailure } from '../lib/k6/metrics.ts';
 import { windowHealthy } from '../lib/recovery-window.ts';
 import { clientTurn } from '../lib/k6/clients.ts';
+import { clientUser, clientUsers, requestSetup, turnRequest } from '../lib/k6/user-request.ts';
+import { send } from '../lib/k6/send.ts';
+import type { ResolvedRequest } from '../lib/request.ts';
 import { BLAST_DROPPED, BLAST_SENT, HEALTH_IN_BLAST, recoveryFindings } from '../lib/recovery-report.ts';
 
 const run = defineScenario(RECOVERY);
@@ -89,19 +92,26 @@ export const options = run.options(
   },
 );
 
-export const setup = run.setup;
+/** setup(): the preflight, then a request module's own setup with every client it may be asked for. */
+export function setup(): unknown {
+  run.setup();
+  return requestSetup(run.name, run.baseUrl, [...clientUsers(k.CLIENTS + blastVUs), 'check']);
+}
 export const handleSummary = run.handleSummary;
 
-const dataUrl = `${run.baseUrl}${k.DATA_PATH}`;
+const dataGet: ResolvedRequest = { method: 'GET', url: `${run.baseUrl}${k.DATA_PATH}`, headers: {}, body: null };
 const params = { timeout: k.REQUEST_TIMEOUT, tags: { name: k.DATA_PATH } };
+/** GET DATA_PATH, or what a request module gives this client. */
+const sendOne = (setupData: unknown) => () =>
+  send(turnRequest({ scenario: run.name, baseUrl: run.baseUrl, user: clientUser(), setup: setupData, builtIn: dataGet }), params);
 
-export function client(): void {
-  clientTurn(dataUrl, params, k.THINK_TIME, timeline);
+export function client(setupData: unknown): void {
+  clientTurn(sendOne(setupData), k.THINK_TIME, timeline);
 }
 
-export function blaster(): void {
+export function blaster(setupData: unknown): void {
   tagPhase(timeline);
-  trackFailure(http.get(dataUrl, params));
+  trackFailure(sendOne(setupData)());
 }
 
 const healthy = { p99Ms: durationSeconds(k.HEALTHY_LATENCY)! * 1000, maxErrorRate: k.HEALTHY_ERROR_RATE };
@@ -114,7 +124,7 @@ const after = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * One window: CHECK_REQUESTS to DATA_PATH spread evenly over the second (all at once would
  * queue behind each other and measure the check, not the service) and one to HEALTH_PATH.
  */
-export async function check(): Promise<void> {
+export async function check(setupData: unknown): Promise<void> {
   const started = Date.now();
   const phase = tagPhase(timeline);
   const spacing = 1000 / k.CHECK_REQUESTS;
@@ -123,7 +133,13 @@ export async function check(): Promise<void> {
     tags: { name: 'health' },
   });
   const answers = await Promise.all(
-    Array.from({ length: k.CHECK_REQUESTS }, (_, i) => after(i * spacing).then(() => http.asyncRequest('GET', dataUrl, null, params))),
+    Array.from({ length: k.CHECK_REQUESTS }, (_, i) =>
+      after(i * spacing).then(() => {
+        // The clients' request (a request module's, when one is bundled), so health is judged on what they send.
+        const req = turnRequest({ scenario: run.name, baseUrl: run.baseUrl, user: 'check', setup: setupData, builtIn: dataGet });
+        return http.asyncRequest(req.method, req.url, req.body, { ...params, headers: req.headers });
+      }),
+    ),
   );
   const health = await healthAnswer;
   healthDuration.add(health.status === 0 ? timeoutSeconds * 1000 : health.timings.duration);

@@ -6,6 +6,8 @@ import http from 'k6/http';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import { headerOf, isValidRetryAfter, rateLimitFields } from '../http-headers.ts';
 import { trackFailure } from './metrics.ts';
+import type { ResolvedRequest } from '../request.ts';
+import { send } from './send.ts';
 
 /** Share of well-behaved users' requests answered 429: must be 0. */
 export const falsePositives = new Rate('rate_limit_false_positives');
@@ -29,11 +31,20 @@ export const rateLimitRemaining = new Trend('over_limit_ratelimit_remaining');
 const limitIsExpected = http.expectedStatuses({ min: 200, max: 399 }, 429);
 
 export interface UserRequest {
-  url: string;
-  userHeader: string;
+  /** What to send: the scenario's GET with the user's header, or a request module's (lib/k6/user-request.ts). */
+  request: ResolvedRequest;
+  /** The user, for the tag. */
   user: string;
   timeout: string;
 }
+
+/** The scenario's own request: GET `url` with the user named in `userHeader`. */
+export const userGet = (url: string, userHeader: string, user: string): ResolvedRequest => ({
+  method: 'GET',
+  url,
+  headers: { [userHeader]: user },
+  body: null,
+});
 
 /**
  * Users' arrivals as k6 wants a rate (an integer per time unit), to a thousandth of a request
@@ -54,19 +65,14 @@ export function userArrivals(perSecond: number, duration: string, gracefulStop: 
 
 /** A request from a user who keeps to the limit: any 429 is a false positive. */
 export function wellBehavedRequest(r: UserRequest): void {
-  const res = http.get(r.url, { headers: { [r.userHeader]: r.user }, tags: { user: r.user }, timeout: r.timeout });
+  const res = send(r.request, { tags: { user: r.user }, timeout: r.timeout });
   trackFailure(res);
   falsePositives.add(res.status === 429);
 }
 
 /** A request from the user over the limit: admitted or refused with 429, both expected. */
 export function overLimitRequest(r: UserRequest, limit: number, requireRateLimitFields: boolean): void {
-  const res = http.get(r.url, {
-    headers: { [r.userHeader]: r.user },
-    tags: { user: r.user },
-    timeout: r.timeout,
-    responseCallback: limitIsExpected,
-  });
+  const res = send(r.request, { tags: { user: r.user }, timeout: r.timeout, responseCallback: limitIsExpected });
   trackFailure(res, [429]);
   if (res.status >= 200 && res.status < 300) {
     overLimitAdmitted.add(1 / limit);

@@ -18,7 +18,7 @@ import (
 // keysFor gives the jwt.Keyfunc to check one request's token with.
 type keysFor func(ctx context.Context) (jwt.Keyfunc, error)
 
-func serveEdge(mux *http.ServeMux, mode, issuer, origin string) error {
+func serveEdge(mux *http.ServeMux, mode, issuer, origin string, ordersPerSecond int) error {
 	jwksURL := strings.TrimRight(issuer, "/") + "/.well-known/jwks.json"
 	var keys keysFor
 	switch mode {
@@ -83,6 +83,7 @@ func serveEdge(mux *http.ServeMux, mode, issuer, origin string) error {
 		}
 		proxy.ServeHTTP(w, r)
 	}))
+	serveOrders(mux, parser, keys, ordersPerSecond)
 	// The issuer through the edge, for a test environment that reaches it only here.
 	issuerURL, err := url.Parse(issuer)
 	if err != nil {

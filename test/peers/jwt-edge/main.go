@@ -3,7 +3,8 @@
 // everything, client_golang for metrics. One binary, three roles, each its own process:
 //
 //	-role issuer  a test issuer: GET /token?sub=&ttl= signs an RS256 token, GET /.well-known/jwks.json
-//	-role edge    the edge under test: GET /v1/me checks the bearer token and proxies to the origin
+//	-role edge    the edge under test: GET /v1/me checks the bearer token and proxies to the origin;
+//	              POST /v1/orders, a JSON API behind the same token, limited per user (its subject)
 //	-role origin  the service behind the edge; it counts what reaches it, by whether the token verifies
 //
 // The edge's -mode: `cached` (keyfunc's default JWKS cache: a refetch an hour, an unknown kid at
@@ -52,6 +53,7 @@ func main() {
 	origin := flag.String("origin", "", "edge: the origin's base URL")
 	perSecond := flag.Float64("rate", 50, "edge: requests a second each client address may send")
 	burst := flag.Int("burst", 100, "edge: how many at once each client address may send")
+	ordersPerSecond := flag.Int("orders-limit", 5, "edge: orders a second each user (the token's subject) may place; 0: no limit")
 	flag.Parse()
 
 	mux := http.NewServeMux()
@@ -67,7 +69,7 @@ func main() {
 		if *issuer == "" || *origin == "" {
 			log.Fatal("-role edge needs -issuer and -origin")
 		}
-		if err := serveEdge(mux, *mode, *issuer, *origin); err != nil {
+		if err := serveEdge(mux, *mode, *issuer, *origin, *ordersPerSecond); err != nil {
 			log.Fatal(err)
 		}
 		// In front of everything, /metrics included: the common shape of a Go middleware chain.
