@@ -44,7 +44,8 @@ test('two instances with single-flight each: a query per instance per expiry (ex
   assert.equal(r.code, 99, r.stdout + r.stderr);
   assert.deepEqual(r.report!.failedThresholds, ['target_origin_queries_per_expiry']);
   const perExpiry = k6Values(r, 'target_origin_queries_per_expiry').max!;
-  assert.ok(perExpiry > 1.5 && perExpiry <= 2.2, `${perExpiry} queries per expiry`);
+  // Two instances, a query each per expiry: 2, read over few expiries (one counted across a scrape reads 2.33).
+  assert.ok(perExpiry > 1.5 && perExpiry < 2.5, `${perExpiry} queries per expiry`);
 });
 
 test('two instances sharing a Redis lock: one query per expiry across both (exit 0)', async () => {

@@ -170,7 +170,7 @@ test("db-pool's own-service example: a Go service on pgxpool with a bounded wait
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.deepEqual(r.report!.failedThresholds, []);
   assert.deepEqual(r.report!.notGated, []);
-  assert.ok(k6Values(r, 'target_pool_waiting').max! >= 50, 'the pool ran dry: callers queued for it');
+  assert.ok(k6Values(r, 'target_pool_waiting').max! >= 45, 'the pool ran dry: callers queued for it (60 at most)');
 });
 
 test("the same example against pgxpool's default, an unbounded wait for as long as the request lives, fails on timeouts, p99 and callers waiting (exit 99)", async () => {

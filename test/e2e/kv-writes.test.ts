@@ -56,9 +56,11 @@ test('naive: a write per request, and a 500 for every request while the store is
   const r = await kvRun(['--mode', 'naive'], HEADROOM, true);
   assert.equal(r.code, 99, r.stdout + r.stderr);
   assert.deepEqual(r.report!.failedThresholds, ['failed_requests{failure_mode:http_5xx}', 'target_kv_writes_per_user_second']);
-  assert.ok(k6Values(r, 'target_kv_writes_per_user_second').max! > 4.5, 'about 5 writes per user per second: one per request');
+  // About 5 writes per user per second, one per request: the mechanism is far past the budget of 1.25.
+  assert.ok(k6Values(r, 'target_kv_writes_per_user_second').max! > 2 * 1.25, 'a write per request');
   // Before the outage, a write per request: the study's 10,000 a day at 1,000 users (the median takes in the outage too).
-  assert.ok(k6Values(r, 'target_kv_writes_per_request').max! > 0.95);
+  // Over the nominal load, so arrivals k6 delays read low; a write per user-second is at most 0.23 here.
+  assert.ok(k6Values(r, 'target_kv_writes_per_request').max! > 0.5);
   assert.match(r.stdout, /writes a day\s+[\d.]+ a request x 10 requests a user x 1,000 users = [\d,]+ a day: [\d.]+x the quota of 1,000/);
 });
 
@@ -80,5 +82,6 @@ test('two instances counting in memory: the noisy user gets about twice the limi
   assert.equal(r.code, 99, r.stdout + r.stderr);
   assert.deepEqual(r.report!.failedThresholds, ['over_limit_admitted_per_limit', 'target_kv_writes_per_user_second']);
   const admitted = k6Values(r, 'over_limit_admitted_per_limit').rate!;
-  assert.ok(admitted > 1.6 && admitted < 2.5, `admitted ${admitted} x the limit`);
+  // About 2.1 (two buckets): past one limiter's 1.06 and 1.2 times the gate.
+  assert.ok(admitted > 1.5 && admitted < 2.5, `admitted ${admitted} x the limit`);
 });

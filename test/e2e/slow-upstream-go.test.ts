@@ -22,7 +22,7 @@ test('Go, protected: calls in flight held at the global limit, breaker open in t
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.deepEqual(r.report!.failedThresholds, []);
   // The gauge counts every request in the slow handler, refused ones too for the instant they take: 100 and a few.
-  assert.ok(max(r, 'target_inflight') >= 90 && max(r, 'target_inflight') < 120, `calls in flight ${max(r, 'target_inflight')}`);
+  assert.ok(max(r, 'target_inflight') >= 75 && max(r, 'target_inflight') < 120, `calls in flight ${max(r, 'target_inflight')}`);
   assert.equal(max(r, 'target_breaker_state'), 2, 'the circuit opened during the outage');
   // Mapped to target_inflight, goroutines would fail this correctly limited service.
   assert.ok(max(r, 'target_goroutines') > 120, `goroutines ${max(r, 'target_goroutines')}`);

@@ -123,7 +123,8 @@ test('two runners that each pass a count gate fail it together: the verdict over
   assert.equal(v.code, 99, v.out);
   assert.deepEqual(v.report!.failedThresholds, ['http_reqs{scenario:burst}']);
   const total = v.report!.thresholds[0]!.observed!;
-  assert.ok(total >= 390 && total <= 410, `${total} requests over both runners`);
+  // About 400 (20 users x 5 req/s x 4 s, split over the two); past the gate of 300 only together.
+  assert.ok(total >= 300, `${total} requests over both runners`);
   assert.match(v.out, /FAILED/);
 });
 

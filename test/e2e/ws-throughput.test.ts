@@ -47,8 +47,9 @@ test('ws-throughput, healthy: 1,000 sockets, 1,000 msg/s, every echo back and ti
   const r = await against('ws-throughput', 'healthy', HEADROOM);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.deepEqual(r.report!.failedThresholds, []);
-  // 1,000 a second for 8 s, less the last second: the quiet before the close, one interval here.
-  assert.ok(k6Values(r, 'ws_echo_rtt').count! >= 1_000 * 7 * 0.9, `${k6Values(r, 'ws_echo_rtt').count} echoes timed`);
+  // About 7,000 echoes timed (1,000 a second for 8 s, less the quiet second before the close);
+  // half of that shows the rate ran, on any machine.
+  assert.ok(k6Values(r, 'ws_echo_rtt').count! >= 3_500, `${k6Values(r, 'ws_echo_rtt').count} echoes timed`);
   assert.ok(k6Values(r, 'target_rss_per_1000_connections_bytes').count! > 0, 'memory per connection was measured');
 });
 
@@ -58,7 +59,8 @@ test('ws-throughput, degraded: late echoes and 256 KB per connection fail latenc
   for (const gate of ['ws_echo_rtt', 'target_rss_per_1000_connections_bytes']) {
     assert.ok(r.report!.failedThresholds.includes(gate), `${gate} in ${r.report!.failedThresholds}`);
   }
-  assert.ok(k6Values(r, 'target_rss_per_1000_connections_bytes').max! > 200 * 1024 * 1024, 'about 256 MB per 1,000');
+  // About 256 MB per 1,000 (256 KB held per connection): far past the gate of 100 MiB.
+  assert.ok(k6Values(r, 'target_rss_per_1000_connections_bytes').max! > 1.25 * 104_857_600, 'far past 100 MiB per 1,000');
 });
 
 test('ws-throughput: a refused handshake fails the established gate there too (exit 99)', async () => {

@@ -25,11 +25,13 @@ test('protected: past its queue budget a request gets 503 with Retry-After at on
     const answers = await burst(t.url, 8);
     const ok = answers.filter((a) => a.status === 200);
     const refused = answers.filter((a) => a.status === 503);
-    assert.ok(ok.length >= 2 && ok.length <= 4, `admitted ${ok.length} of 8`);
+    // 2 on the worker and 2 queued when the 8 arrive within 50 ms; on a busy machine a slot may
+    // free before the last ones arrive, and one more is admitted, rightly.
+    assert.ok(ok.length >= 2 && ok.length <= 5, `admitted ${ok.length} of 8`);
     assert.equal(ok.length + refused.length, 8);
     assert.ok(refused.every((a) => a.retryAfter === '1'));
     assert.ok(Math.max(...refused.map((a) => a.ms)) < 200, 'refused at once, not after the queue');
-    assert.ok((await t.metric('shed_requests_total', { reason: 'over_budget' })) >= 4);
+    assert.ok((await t.metric('shed_requests_total', { reason: 'over_budget' })) >= refused.length);
   } finally {
     await t.stop();
   }

@@ -146,7 +146,8 @@ test('degraded: drops a share of connections without a close frame, echoes late,
     await new Promise((r) => (sockets[0]!.once('message', r), sockets[0]!.send('late?')));
     assert.ok(performance.now() - started >= 20, 'the echo is 25 ms late');
     const grown = (await t.metric('ws_rss_bytes')) - base;
-    assert.ok(grown > 40 * 256 * 1024 * 0.8, `RSS grew by ${grown} bytes for 40 connections`);
+    // 256 KB held per connection: half of it is far past what 40 healthy sockets grow.
+    assert.ok(grown > 40 * 256 * 1024 * 0.5, `RSS grew by ${grown} bytes for 40 connections`);
     // Past --drop-after-ms every drop is done: then close the rest and compare both views.
     await sleep(600);
     for (const ws of sockets) if (ws.readyState === WebSocket.OPEN) ws.close(1000);
