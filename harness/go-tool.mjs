@@ -1,5 +1,5 @@
 // @ts-check
-// Go tools the pack builds (kubeconform, actionlint), pinned, from the Go module proxy into the
+// Go tools the pack builds (kubeconform, actionlint, the fault proxy toxiproxy), pinned, from the Go module proxy into the
 // cache, as k6 is: through a throwaway module that requires the exact version (a proxy mirror that
 // serves only pinned versions refuses `go install pkg@version`'s version list). The module is
 // kept beside the binary, so the licence check can list exactly what was compiled into it.
@@ -21,6 +21,13 @@ export const GO_TOOLS = {
     module: 'github.com/rhysd/actionlint',
     version: 'v1.7.12',
     pkg: 'github.com/rhysd/actionlint/cmd/actionlint',
+    licence: 'MIT',
+  },
+  // The fault proxy behind npm run faults; `@latest` resolves to an old v2.5.0 on the proxy here.
+  'toxiproxy-server': {
+    module: 'github.com/Shopify/toxiproxy/v2',
+    version: 'v2.12.0',
+    pkg: 'github.com/Shopify/toxiproxy/v2/cmd/server',
     licence: 'MIT',
   },
 };

@@ -9,10 +9,14 @@ import { probeConfig, targetProbe } from '../lib/k6/probe.ts';
 import { userArrivals } from '../lib/k6/burst-client.ts';
 import { trackFailure } from '../lib/k6/metrics.ts';
 import { ratioSinceFirst } from '../lib/counter-meters.ts';
+import { faultDriver, latencyStep } from '../lib/k6/faults.ts';
 
 const run = defineScenario(CACHE_STAMPEDE);
 const k = run.knobs;
 const perExpiry = ratioSinceFirst(k.MIN_EXPIRIES);
+const seconds = durationSeconds(k.DURATION)!;
+// With FAULTS_URL: the origin database slow on every answer through the fault proxy, the whole run.
+const faults = faultDriver(run, k, seconds, latencyStep(durationSeconds(k.FAULT_LATENCY)! * 1000, 0, seconds));
 const probe = targetProbe(
   probeConfig(run, durationSeconds(k.DURATION)!, {
     target_origin_queries_per_expiry: {
@@ -30,6 +34,7 @@ export const options = run.options(
     scenarios: {
       readers: { ...userArrivals(k.RATE, k.DURATION, k.REQUEST_TIMEOUT), exec: 'reader' },
       probe: probe.scenario,
+      ...(faults ? { faults: faults.scenario } : {}),
     },
   },
   {
@@ -44,12 +49,21 @@ export const options = run.options(
 const url = `${run.baseUrl}${k.API_PATH}?key=${k.KEY}`;
 
 /** setup(): the target checked, and the key read once, so the run starts from a warm cache as a hot key would. */
-export function setup(): void {
+export function setup(): { faultRun?: string } {
   run.setup();
   http.get(url, { tags: { name: 'warm-up' }, timeout: k.REQUEST_TIMEOUT });
+  return { faultRun: faults?.begin() };
 }
 
 export const handleSummary = run.handleSummary;
+
+export function driveFaults(data: { faultRun?: string }): void {
+  faults!.drive(data.faultRun!);
+}
+
+export function teardown(data: { faultRun?: string } | undefined): void {
+  faults?.end(data?.faultRun);
+}
 
 export function reader(): void {
   trackFailure(http.get(url, { timeout: k.REQUEST_TIMEOUT }));

@@ -11,12 +11,20 @@ import { probeConfig, targetProbe } from '../lib/k6/probe.ts';
 import { checkLedger, debit } from '../lib/k6/db-pool-ledger.ts';
 import { Trend } from 'k6/metrics';
 import { newRunId } from '../lib/run-id.ts';
+import { faultDriver, latencyStep } from '../lib/k6/faults.ts';
 
 const run = defineScenario(DB_POOL);
 const k = run.knobs;
 const overloadSeconds = k.OVERLOAD_STAGES.reduce((sum, s) => sum + durationSeconds(s.duration)!, 0);
 const recoverySeconds = durationSeconds(k.RECOVERY_FOR)!;
 const probe = targetProbe(probeConfig(run, overloadSeconds + recoverySeconds));
+// With FAULTS_URL: the database slow on every answer through the fault proxy, the whole run.
+const faults = faultDriver(
+  run,
+  k,
+  overloadSeconds + recoverySeconds,
+  latencyStep(durationSeconds(k.FAULT_LATENCY)! * 1000, 0, overloadSeconds + recoverySeconds),
+);
 
 /**
  * Seconds after the overload ended at which the service last answered unhealthily (an error,
@@ -45,6 +53,7 @@ export const options = run.options(
         exec: 'recovery',
       },
       probe: probe.scenario,
+      ...(faults ? { faults: faults.scenario } : {}),
     },
     teardownTimeout: '120s',
   },
@@ -59,10 +68,14 @@ export const options = run.options(
   },
 );
 
-export function setup(): { runId: string } {
+export function setup(): { runId: string; faultRun?: string } {
   run.setup();
   // Every key and account of this run starts with it, so the ledger check reads only this run.
-  return { runId: newRunId() };
+  return { runId: newRunId(), faultRun: faults?.begin() };
+}
+
+export function driveFaults(data: { faultRun?: string }): void {
+  faults!.drive(data.faultRun!);
 }
 
 export const handleSummary = run.handleSummary;
@@ -103,6 +116,8 @@ export function recovery(data: { runId: string }): void {
 
 export const probeTarget = probe.exec;
 
-export function teardown(data: { runId: string }): void {
+export function teardown(data: { runId: string; faultRun?: string }): void {
+  // The faults off first: the ledger is read from a database as it is.
+  faults?.end(data.faultRun);
   checkLedger(`${run.baseUrl}${k.LEDGER_PATH}`, data.runId);
 }

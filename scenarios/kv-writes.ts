@@ -13,6 +13,7 @@ import { probeConfig, targetProbe } from '../lib/k6/probe.ts';
 import { tagPhase, type Timeline } from '../lib/k6/phases.ts';
 import { ratePerSecond } from '../lib/counter-meters.ts';
 import { kvFindings, PROJECTED_PER_DAY, STORE_UP_IN_OUTAGE, WRITES_PER_REQUEST } from '../lib/kv-report.ts';
+import { cutStep, faultDriver } from '../lib/k6/faults.ts';
 
 const run = defineScenario(KV_WRITES);
 const k = run.knobs;
@@ -27,6 +28,8 @@ const timeline: Timeline = [
 ];
 // Every user the store keeps state for: the well-behaved ones and the one over the limit.
 const users = k.USERS + (k.OVER_RATE > 0 ? 1 : 0);
+// With FAULTS_URL the scenario breaks the store itself: every connection to it reset, from OUTAGE_AT for OUTAGE_FOR.
+const faults = faultDriver(run, k, seconds, outageFor === 0 ? [] : [cutStep(outageAt, outageAt + outageFor, 'reset')]);
 // Over 5 s of scrapes: per scrape, a delay of a tenth of a second would read as a tenth more writes.
 const writesPerSecond = ratePerSecond(5);
 // Requests a second the load offers: the arrival rates.
@@ -59,6 +62,7 @@ export const options = run.options(
       users: { ...userArrivals(k.USERS * k.RATE, k.DURATION, k.REQUEST_TIMEOUT), exec: 'user' },
       ...(k.OVER_RATE > 0 ? { over_limit: { ...userArrivals(k.OVER_RATE, k.DURATION, k.REQUEST_TIMEOUT), exec: 'overLimit' } } : {}),
       probe: probe.scenario,
+      ...(faults ? { faults: faults.scenario } : {}),
     },
   },
   {
@@ -92,8 +96,20 @@ export const options = run.options(
   },
 );
 
-export const setup = run.setup;
+/** setup(): the preflight, and with FAULTS_URL the fault proxy checked and the run's lease taken. */
+export function setup(): { faultRun?: string } {
+  run.setup();
+  return { faultRun: faults?.begin() };
+}
 export const handleSummary = run.handleSummary;
+
+export function driveFaults(data: { faultRun?: string }): void {
+  faults!.drive(data.faultRun!);
+}
+
+export function teardown(data: { faultRun?: string } | undefined): void {
+  faults?.end(data?.faultRun);
+}
 
 const url = `${run.baseUrl}${k.API_PATH}`;
 

@@ -1,6 +1,8 @@
 // Slow upstream (the Go-API resilience study, P0): users keep calling an endpoint whose upstream takes 2-3 s, so
 // calls in flight grow as rate x latency; a canary on a fast endpoint shows whether the pileup
 // drags everything else down; an upstream outage mid-run shows whether the breaker fails fast.
+// The outage is the reference target's switch, or, with -e FAULTS_URL, toxics on the fault proxy
+// in front of your service's upstream (the latency too): lib/k6/faults.ts.
 import { sleep } from 'k6';
 import { defineScenario } from '../lib/k6/scenario.ts';
 import { SLOW_UPSTREAM } from '../lib/catalog/slow-upstream.ts';
@@ -11,6 +13,7 @@ import { tagPhase, type Timeline } from '../lib/k6/phases.ts';
 import { slowCall, switchOutage } from '../lib/k6/slow-upstream-client.ts';
 import { trackFailure } from '../lib/k6/metrics.ts';
 import http from 'k6/http';
+import { cutStep, faultDriver, latencyStep, type FaultStep } from '../lib/k6/faults.ts';
 
 const run = defineScenario(SLOW_UPSTREAM);
 const k = run.knobs;
@@ -25,6 +28,15 @@ const timeline: Timeline = [
   { name: 'recovered', until: Infinity },
 ];
 const probe = targetProbe(probeConfig(run, seconds));
+
+// Through the fault proxy: the study's 2-3 s on every answer, and the outage as TCP has it: a
+// reset at once for `errors` (the caller fails fast, as on a 503; a status needs the upstream's
+// own switch), data that never comes for `hang`.
+const faultSteps: FaultStep[] = [
+  ...latencyStep(durationSeconds(k.FAULT_LATENCY)! * 1000, durationSeconds(k.FAULT_JITTER)! * 1000, seconds),
+  ...(k.OUTAGE_MODE === 'none' ? [] : [cutStep(outageAt, outageEnd, k.OUTAGE_MODE === 'errors' ? 'reset' : 'hang')]),
+];
+const faults = faultDriver(run, k, seconds, faultSteps);
 
 const pileupRate = k.USERS * k.RATE;
 export const options = run.options(
@@ -52,7 +64,8 @@ export const options = run.options(
         maxVUs: Math.ceil(k.CANARY_RATE * 10) + 5,
         exec: 'canary',
       },
-      ...(k.OUTAGE_MODE === 'none'
+      ...(faults ? { faults: faults.scenario } : {}),
+      ...(k.OUTAGE_MODE === 'none' || faults
         ? {}
         : {
             outage: {
@@ -86,8 +99,22 @@ export const options = run.options(
   },
 );
 
-export const setup = run.setup;
+/** setup(): the preflight, and with FAULTS_URL the fault proxy checked and the run's lease taken. */
+export function setup(): { faultRun?: string } {
+  run.setup();
+  return { faultRun: faults?.begin() };
+}
 export const handleSummary = run.handleSummary;
+
+/** With FAULTS_URL: the faults on and off at their moments (one VU, the whole run). */
+export function driveFaults(data: { faultRun?: string }): void {
+  faults!.drive(data.faultRun!);
+}
+
+/** Whatever ended the run (its end, an abort, Ctrl-C): none of its faults stays behind. */
+export function teardown(data: { faultRun?: string } | undefined): void {
+  faults?.end(data?.faultRun);
+}
 
 const slowUrl = `${run.baseUrl}${k.SLOW_PATH}`;
 

@@ -41,6 +41,8 @@ for (const dir of goModuleDirs().filter((d) => d.startsWith('test/peers/'))) ens
 // The manifests' and the workflow's offline checks (test/e2e/operator.test.ts, workflow.test.ts), pinned, into the same cache.
 ensureGoTool('kubeconform');
 ensureGoTool('actionlint');
+// The fault proxy (npm run faults; test/e2e/faults.test.ts).
+ensureGoTool('toxiproxy-server');
 process.stdout.write(`k6: ${k6}\n`);
 buildAll();
 
@@ -94,8 +96,9 @@ const BESIDE = e2eFiles(['bad-input', 'operator', 'workflow', 'verdict', 'influx
 // Untimed too, after the unit tests in their lane, which ends first: ws-hold's gates
 // (established, cut, echoes back), slow-upstream's faults, each far past its gate and judged
 // only on that gate being among the failed, and your own requests (green with headroom, red far
-// past the over-limit gate, and the scaffold's own tests in a copy of the tree).
-const AFTER_QUICK = e2eFiles(['ws-hold', 'slow-upstream-faults', 'own-requests']);
+// past the over-limit gate, and the scaffold's own tests in a copy of the tree), and the faults
+// injected through the fault proxy (green with headroom, red far past the gates they are about).
+const AFTER_QUICK = e2eFiles(['ws-hold', 'slow-upstream-faults', 'own-requests', 'faults']);
 const TIMED_TARGETS = ['capacity', 'db-pool', 'kv-writes', 'slow-upstream'].map((n) => join('test/targets', `${n}.test.ts`));
 const quick = [...testFiles('test/unit'), ...testFiles('test/targets').filter((f) => !TIMED_TARGETS.includes(f)), ...AFTER_QUICK];
 const e2e = testFiles('test/e2e');

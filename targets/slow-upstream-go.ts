@@ -18,7 +18,20 @@ export const slowUpstreamGo: TargetModule = {
     naive: 'no limits, no timeout, no breaker: a goroutine per slow call piles up',
   },
   faults: slowUpstream.faults,
-  flags,
+  flags: {
+    ...flags,
+    // For a fault proxy between the service and its upstream (npm run faults; docs/faults.md).
+    'upstream-listen': {
+      describe: 'where the upstream listens (loopback; host:port, port 0 for any)',
+      type: 'string',
+      defaults: { protected: '127.0.0.1:0', naive: '127.0.0.1:0' },
+    },
+    'upstream-url': {
+      describe: "where the service calls its upstream: the fault proxy's listen address, say (empty: the upstream itself)",
+      type: 'string',
+      defaults: { protected: '', naive: '' },
+    },
+  },
   async start({ mode, host, port, flags: values, faults }): Promise<RunningTarget> {
     const bin = ensureGoTarget('slow-upstream-go');
     // -stdin-lifeline: if this process dies, even by SIGKILL, its pipe closes and the service stops too.

@@ -2,7 +2,7 @@
 // second (the flood-defence study's cache breakdown): does each expiry cost the database one
 // query or one per reader in flight, and what do readers wait around it?
 import { duration, httpPath, int, num, text } from '../options.ts';
-import { probeKnobs } from './common.ts';
+import { faultKnobs, probeKnobs } from './common.ts';
 import { declareScenario, knob } from './knob.ts';
 
 export const CACHE_STAMPEDE = declareScenario({
@@ -17,6 +17,11 @@ export const CACHE_STAMPEDE = declareScenario({
     API_PATH: knob(httpPath('/api/item'), 'the endpoint that reads a key (GET ?key=)', { full: '/api/item' }),
     MIN_EXPIRIES: knob(int(1, 1_000_000), 'expiries the run must see before queries per expiry is read', { full: 3 }),
     REQUEST_TIMEOUT: knob(duration(0.001, 600), 'per-request timeout', { full: '10s' }),
+    ...faultKnobs('db'),
+    // A slower origin widens each expiry's window: more readers miss before the refill.
+    FAULT_LATENCY: knob(duration(0, 600), 'with FAULTS_URL: latency added to every answer of the database, the whole run', {
+      full: '200ms',
+    }),
     ...probeKnobs(
       'target_origin_queries=origin_queries_db,target_cache_expiries=cache_expiries,target_db_connections_peak=origin_connections_peak',
     ),

@@ -68,6 +68,27 @@ export function probeKnobs(metrics: string, interval: { full: Raw; smoke?: Raw }
   };
 }
 
+/**
+ * The fault proxy (npm run faults, docs/faults.md): with FAULTS_URL a scenario injects its faults
+ * into your dependency through the proxy named FAULT_PROXY, at its timeline's moments.
+ */
+export function faultKnobs(proxy: string) {
+  return {
+    FAULTS_URL: knob(
+      text(/^(https?:\/\/\S+)?$/, 'an http(s) URL, the address npm run faults prints (empty: no faults injected)'),
+      'the fault proxy (npm run faults): the scenario injects its faults into your dependency through it',
+      { full: '' },
+    ),
+    FAULT_PROXY: knob(
+      text(/^[a-z][a-z0-9_-]{0,31}$/, 'a proxy name as npm run faults was given it'),
+      'the proxy in front of the dependency the faults go to',
+      {
+        full: proxy,
+      },
+    ),
+  };
+}
+
 /** What ws-hold and ws-throughput share (their sizes are set by each). */
 export const WS_KNOBS = {
   CONNECTIONS: knob(int(1, 1_000_000), 'WebSockets in the whole test (all VUs, all processes of a split run)'),

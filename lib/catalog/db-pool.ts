@@ -4,7 +4,7 @@
 // Go-API resilience study's pool exhaustion). The timeout leaves 2 s above the protected
 // target's worst answer (1 s wait + one 2 s debit).
 import { duration, httpPath, int, num, stages } from '../options.ts';
-import { probeKnobs } from './common.ts';
+import { faultKnobs, probeKnobs } from './common.ts';
 import { declareScenario, knob } from './knob.ts';
 
 export const DB_POOL = declareScenario({
@@ -24,6 +24,12 @@ export const DB_POOL = declareScenario({
     AMOUNT: knob(int(1, 1_000_000), 'credits per debit', { full: 1 }),
     DEBIT_PATH: knob(httpPath('/api/debit'), 'POST {account, amount} with an Idempotency-Key', { full: '/api/debit' }),
     LEDGER_PATH: knob(httpPath('/api/ledger'), "GET ?prefix=<run id>: the ledger's totals for the run", { full: '/api/ledger' }),
+    ...faultKnobs('db'),
+    // Each round trip waits this long: a debit's six (begin, three statements, a sleep, commit) come to
+    // about the study's 2 s transaction, still healthy (under HEALTHY_LATENCY) once the pool has room.
+    FAULT_LATENCY: knob(duration(0, 600), 'with FAULTS_URL: latency added to every answer of the database, the whole run', {
+      full: '300ms',
+    }),
     ...probeKnobs(
       'target_pool_waiting=db_pool_waiting,target_pool_idle=db_pool_idle,target_pool_total=db_pool_total,' +
         'target_db_server_connections=db_server_connections,target_rss_bytes=process_resident_memory_bytes',

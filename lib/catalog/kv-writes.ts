@@ -4,7 +4,7 @@
 // 1,000 writes, and does the limiter keep working, with no 5xx, while the store is down?
 import { duration, httpPath, int, num } from '../options.ts';
 import { BURST_SHAPE } from './burst.ts';
-import { probeKnobs } from './common.ts';
+import { faultKnobs, probeKnobs } from './common.ts';
 import { declareScenario, knob } from './knob.ts';
 
 export const KV_WRITES = declareScenario({
@@ -15,10 +15,14 @@ export const KV_WRITES = declareScenario({
   knobs: {
     ...BURST_SHAPE,
     DURATION: knob(duration(1, 24 * 3600), 'length of the load', { full: '60s', smoke: '16s' }),
-    OUTAGE_AT: knob(duration(0, 24 * 3600), 'when the store is broken (by you, or the test: the scenario only times it)', {
-      full: '20s',
-      smoke: '4s',
-    }),
+    OUTAGE_AT: knob(
+      duration(0, 24 * 3600),
+      'when the store is broken (through the fault proxy with FAULTS_URL; else by you, and the scenario only times it)',
+      {
+        full: '20s',
+        smoke: '4s',
+      },
+    ),
     OUTAGE_FOR: knob(duration(0, 24 * 3600), 'how long the store stays broken (0: no outage, its gates not judged)', { full: '0s' }),
     RECOVERY: knob(duration(0, 3600), 'how long after the outage the limiter may take to write to the store again', {
       full: '5s',
@@ -29,6 +33,7 @@ export const KV_WRITES = declareScenario({
     REQUESTS_PER_USER_DAY: knob(num(0.001, 1_000_000), "a user's requests a day, for the projection (the study's: 10)", { full: 10 }),
     API_PATH: knob(httpPath('/api/work'), 'the limited endpoint (GET)', { full: '/api/work' }),
     REQUEST_TIMEOUT: knob(duration(0.001, 600), 'per-request timeout', { full: '10s' }),
+    ...faultKnobs('store'),
     ...probeKnobs('target_kv_store_writes=kv_store_write_commands,target_kv_store_healthy=kv_store_healthy'),
   },
 });

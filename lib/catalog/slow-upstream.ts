@@ -3,7 +3,7 @@
 // users without limits. A canary on a fast endpoint shows the cascade; an upstream outage
 // mid-run shows the breaker.
 import { duration, headerName, httpPath, int, num, oneOf } from '../options.ts';
-import { probeKnobs } from './common.ts';
+import { faultKnobs, probeKnobs } from './common.ts';
 import { declareScenario, knob } from './knob.ts';
 
 export const SLOW_UPSTREAM = declareScenario({
@@ -17,9 +17,13 @@ export const SLOW_UPSTREAM = declareScenario({
     RATE: knob(num(0.001, 10_000), 'req/s each user sends', { full: 5 }),
     DURATION: knob(duration(1, 24 * 3600), 'length of the load', { full: '90s', smoke: '26s' }),
     CANARY_RATE: knob(num(0.1, 10_000), 'req/s on the fast endpoint', { full: 5 }),
-    OUTAGE_MODE: knob(oneOf('errors', 'hang', 'none'), 'how the upstream fails: answers 503 at once, never answers, or not at all', {
-      full: 'errors',
-    }),
+    OUTAGE_MODE: knob(
+      oneOf('errors', 'hang', 'none'),
+      'how the upstream fails: at once (503 from the reference switch; a connection reset through the fault proxy), never answers, or not at all',
+      {
+        full: 'errors',
+      },
+    ),
     OUTAGE_AT: knob(duration(0, 24 * 3600), 'when the upstream starts failing', { full: '30s', smoke: '6s' }),
     OUTAGE_FOR: knob(duration(0, 24 * 3600), 'how long it fails', { full: '20s', smoke: '5s' }),
     RECOVERY: knob(duration(0, 3600), 'how long after the outage the service may take to be whole again', { full: '10s' }),
@@ -28,6 +32,12 @@ export const SLOW_UPSTREAM = declareScenario({
     FAST_PATH: knob(httpPath('/api/fast'), "the canary's endpoint, which does not", { full: '/api/fast' }),
     OUTAGE_SWITCH: knob(httpPath('/admin/outage'), "the reference target's outage switch (POST ?mode=...)", { full: '/admin/outage' }),
     REQUEST_TIMEOUT: knob(duration(0.001, 3600), "the client's patience (above the service's own 30 s)", { full: '60s', smoke: '10s' }),
+    ...faultKnobs('upstream'),
+    // The study's upstream answers in 2-3 s: 2.5 s give or take 0.5, on every answer.
+    FAULT_LATENCY: knob(duration(0, 600), 'with FAULTS_URL: latency added to every answer of the upstream, the whole run', {
+      full: '2500ms',
+    }),
+    FAULT_JITTER: knob(duration(0, 600), 'with FAULTS_URL: how far each answer may vary from FAULT_LATENCY, either way', { full: '500ms' }),
     ...probeKnobs(
       'target_inflight=http_inflight_requests,target_upstream_inflight=upstream_inflight_calls,' +
         'target_rss_bytes=process_resident_memory_bytes,target_heap_bytes=nodejs_heap_size_used_bytes,' +

@@ -26,6 +26,7 @@ import (
 
 type config struct {
 	host, mode, userHeader       string
+	upstreamListen, upstreamURL  string
 	port, graceMs                int
 	upstreamMinMs, upstreamMaxMs int
 	userLimit, globalLimit       int
@@ -56,6 +57,8 @@ func parseConfig(args []string) (config, error) {
 	}
 	fs.IntVar(&c.halfOpenMs, "breaker-half-open-ms", 5000, "how long the circuit stays open before a trial call")
 	fs.IntVar(&c.pendingKB, "pending-kb", 128, "memory each pending upstream call holds")
+	fs.StringVar(&c.upstreamListen, "upstream-listen", "127.0.0.1:0", "where the upstream listens (loopback)")
+	fs.StringVar(&c.upstreamURL, "upstream-url", "", "where the service calls its upstream (default: the upstream itself; a fault proxy in front of it, say)")
 	fs.StringVar(&c.userHeader, "user-header", "X-User-Id", "request header naming the user")
 	fs.BoolVar(&c.stdinLifeline, "stdin-lifeline", false, "stop (as on SIGTERM) when stdin closes: the process that started it is gone")
 	faults := fs.String("fault", "", "comma-separated defects: "+strings.Join(knownFaults, ", "))
@@ -100,10 +103,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "slow-upstream-go: %v\n", err)
 		os.Exit(2)
 	}
-	up, err := startUpstream(c.upstreamMinMs, c.upstreamMaxMs)
+	up, err := startUpstream(c.upstreamListen, c.upstreamMinMs, c.upstreamMaxMs)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "slow-upstream-go: cannot start the upstream: %v\n", err)
 		os.Exit(1)
+	}
+	if c.upstreamURL != "" {
+		up.url = strings.TrimRight(c.upstreamURL, "/")
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(c.host, fmt.Sprint(c.port)))
 	if err != nil {

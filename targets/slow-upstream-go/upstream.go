@@ -20,8 +20,8 @@ type upstream struct {
 	srv    *http.Server
 }
 
-func startUpstream(minMs, maxMs int) (*upstream, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func startUpstream(listen string, minMs, maxMs int) (*upstream, error) {
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return nil, err
 	}

@@ -22,8 +22,9 @@ after(async () => {
   await echo.stop();
 });
 
-test('nginx as an echo server passes echo: every threshold met, every request a new connection (exit 0)', async () => {
-  const r = await runK6(dist('echo'), { ...HEADROOM, PROFILE: 'smoke', BASE_URL: echo.url });
+test("nginx as an echo server passes echo, run as echo's page gives it: every threshold met, every request a new connection (exit 0)", async () => {
+  const { script, args } = docK6Args('echo', { 'http://127.0.0.1:9000': echo.url });
+  const r = await runK6(script, { ...HEADROOM, PROFILE: 'smoke' }, args);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.deepEqual(r.report!.failedThresholds, []);
   assert.ok(r.report!.requests.count > 100, `${r.report!.requests.count} requests`);

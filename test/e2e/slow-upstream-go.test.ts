@@ -1,18 +1,25 @@
 // The slow-upstream scenario against the Go reference target (net/http, client_golang,
 // gobreaker, x/sync/semaphore), built pinned from targets/slow-upstream-go: a user's kind of Go
 // service, read through PROBE_METRICS as the docs say to map one. Protected passes; naive
-// fails on calls in flight alone: no cost model, the goroutines really pile up.
+// fails on calls in flight alone: no cost model, the goroutines really pile up. Run with the
+// command its page gives a user for a Go service.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HEADROOM, smokeAgainst, type K6Result } from '../helpers/k6.ts';
+import { HEADROOM, runK6, smokeAgainst, type K6Result } from '../helpers/k6.ts';
+import { startTarget } from '../../harness/target-process.ts';
+import { docK6Args } from '../helpers/doc-commands.ts';
 
-// The docs' mapping for a Go service (docs/slow-upstream.md, "Pointing it at your own service").
-const GO_METRICS =
-  'target_inflight=slow_calls_in_flight,target_rss_bytes=process_resident_memory_bytes,' +
-  'target_goroutines=go_goroutines,target_breaker_state=circuit_breaker_state';
-
-const against = (mode: string, env: Record<string, string> = {}) =>
-  smokeAgainst('slow-upstream', 'slow-upstream-go', ['--mode', mode], { PROBE_METRICS: GO_METRICS, ...env });
+// slow-upstream's own-service command (docs/slow-upstream.md), read from the page, against the Go
+// target: a user's kind of Go service.
+const against = async (mode: string, env: Record<string, string> = {}) => {
+  const t = await startTarget('slow-upstream-go', ['--grace-ms', '200', '--mode', mode]);
+  try {
+    const { script, args } = docK6Args('slow-upstream', { 'http://127.0.0.1:9000': t.url });
+    return await runK6(script, { PROFILE: 'smoke', ...env }, args);
+  } finally {
+    await t.stop();
+  }
+};
 
 const max = (r: K6Result, metric: string) =>
   (r.report as unknown as { k6: Record<string, { values: { max?: number } }> }).k6[metric]!.values.max!;

@@ -42,7 +42,7 @@ test('a probe that cannot reach its endpoint says so once, the load runs, and it
     USERS: '5',
   });
   assert.equal(r.code, 99, r.stdout + r.stderr);
-  assert.equal(r.stderr.match(/floodgate probe: cannot read http:\/\/127\.0\.0\.1:9\/metrics/g)?.length, 1, r.stderr);
+  assert.equal(r.stderr.match(/floodgate probe: cannot read service at http:\/\/127\.0\.0\.1:9\/metrics/g)?.length, 1, r.stderr);
   assert.ok(r.report!.requests.count > 20, 'the load ran');
   assert.deepEqual(r.report!.failedThresholds, ['target_inflight', 'target_rss_growth_bytes']);
   assert.deepEqual(r.report!.notMeasured, ['target_inflight', 'target_rss_growth_bytes']);

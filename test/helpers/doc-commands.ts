@@ -5,13 +5,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './k6.ts';
 
-/** The first ```sh block after `heading` in docs/<page>.md, as one line (continuations joined). */
-export function docBlock(page: string, heading = '## Pointing it at your own service'): string {
+/** The `nth` ```sh block after `heading` in docs/<page>.md, as one line (continuations joined). */
+export function docBlock(page: string, heading = '## Pointing it at your own service', nth = 0): string {
   const text = readFileSync(join(repoRoot, 'docs', `${page}.md`), 'utf8');
   const at = text.indexOf(`\n${heading}\n`);
   if (at < 0) throw new Error(`docs/${page}.md has no "${heading}"`);
-  const block = /```sh\n([\s\S]*?)```/.exec(text.slice(at));
-  if (!block) throw new Error(`docs/${page}.md has no sh block under "${heading}"`);
+  const block = [...text.slice(at).matchAll(/```sh\n([\s\S]*?)```/g)][nth];
+  if (!block) throw new Error(`docs/${page}.md has no sh block ${nth + 1} under "${heading}"`);
   return block[1]!.replace(/\\\n\s*/g, ' ').trim();
 }
 
@@ -45,8 +45,8 @@ export function shellWords(line: string): string[] {
  * The k6 arguments of a page's example (after `k6 run`), each `from` address replaced by its
  * `to`: the script, the flags and every -e, ready for runK6's extra arguments.
  */
-export function docK6Args(page: string, swap: Record<string, string>, heading?: string): { script: string; args: string[] } {
-  let line = docBlock(page, heading);
+export function docK6Args(page: string, swap: Record<string, string>, heading?: string, nth?: number): { script: string; args: string[] } {
+  let line = docBlock(page, heading, nth);
   for (const [from, to] of Object.entries(swap)) line = line.split(from).join(to);
   const words = shellWords(line);
   if (words[0] !== 'k6' || words[1] !== 'run') throw new Error(`docs/${page}.md's example is not a k6 run: ${line}`);
