@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { dirname, join } from 'node:path';
 import { repoRoot } from './harness/paths.mjs';
 import { requestArg, requestBuilds } from './harness/request-build.mjs';
+import { buildFacts } from './harness/build-facts.mjs';
 
 const started = performance.now();
 let request;
@@ -35,6 +36,8 @@ const scenarioOptions = {
   minify: false, // dist/*.js stays readable: users read and debug what k6 actually ran
   logLevel: /** @type {const} */ ('warning'),
   write: false,
+  // The commit a result came from (lib/provenance.ts): undefined outside a git clone.
+  define: { __FLOODGATE_BUILD__: buildFacts() },
 };
 
 const built = await Promise.all([

@@ -70,6 +70,17 @@ Get k6 ${K6_VERSION} one of these ways, then run the command again:
  * @returns {string}
  */
 export function ensureK6() {
+  const bin = findK6();
+  // k6 cannot tell a script its own version: the results file's provenance gets it from here (k6Env passes the environment on).
+  if (!process.env.FLOODGATE_K6) {
+    const line = versionOf(bin);
+    if (line) process.env.FLOODGATE_K6 = line;
+  }
+  return bin;
+}
+
+/** @returns {string} */
+function findK6() {
   const explicit = process.env.K6_BINARY;
   if (explicit) {
     const line = versionOf(explicit);

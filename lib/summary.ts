@@ -4,6 +4,7 @@
 import { FAILURE_MODES, type FailureMode } from './failure-modes.ts';
 import { parseExpression } from './thresholds.ts';
 import { SAMPLE_RULE, samplesOf, splitKey, withTag } from './samples.ts';
+import type { Provenance } from './provenance.ts';
 
 /** The parts of k6's handleSummary data (legacy shape, still what v2.2.0 passes) we read. */
 export interface SummaryMetric {
@@ -63,6 +64,8 @@ export interface ReportContext {
   notGated?: readonly NotGated[];
   /** The scenario's own reading of the run (breaking-point: its breaking point, last healthy stage...). */
   findings?: (data: SummaryData) => Findings;
+  /** Where the run came from (lib/provenance.ts). */
+  provenance?: Provenance;
 }
 
 /** What a scenario concludes from the whole run: lines for the summary, the same as data for the JSON. */
@@ -100,6 +103,8 @@ export interface Report {
   baseUrl: string;
   /** Where the gates came from: thresholds.json, or the THRESHOLDS_FILE given. */
   thresholdsFile?: string;
+  /** Where the run came from: commit, k6, machine, knobs, testid, start and end. */
+  provenance?: Provenance;
   durationSeconds: number;
   verdict: 'pass' | 'fail';
   thresholds: ThresholdResult[];
@@ -200,6 +205,7 @@ export function evaluate(data: SummaryData, ctx: ReportContext): Report {
     profile: ctx.profile,
     baseUrl: ctx.baseUrl,
     thresholdsFile: ctx.thresholdsFile ?? 'thresholds.json',
+    ...(ctx.provenance ? { provenance: ctx.provenance } : {}),
     durationSeconds,
     verdict: failedThresholds.length === 0 ? 'pass' : 'fail',
     thresholds,

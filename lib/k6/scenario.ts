@@ -12,6 +12,7 @@ import { defaultsFor, type KnobDecls, type ScenarioDecl } from '../catalog/knob.
 import { referenceUrl } from '../reference-targets.ts';
 import { assertSafeTargets, nonLoopbackCidrs } from '../safety.ts';
 import { checkResultsDir, type ResultsDirCheck } from '../results-dir.ts';
+import { provenanceOf } from '../provenance.ts';
 import {
   reportOnlyKey,
   summaryOutputs,
@@ -76,7 +77,10 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
   const common = commonKnobs(target);
   const spec = { ...common, ...decl.knobs };
   // One read of both sets, so every bad value is reported at once; typed back apart below.
-  const values = readKnobs(spec, defaultsFor(spec, profile), env, `scenario ${name}, profile ${profile}`);
+  const defaults = defaultsFor(spec, profile);
+  const values = readKnobs(spec, defaults, env, `scenario ${name}, profile ${profile}`);
+  // Each knob as given (or its default), for the results' provenance: what a user would type.
+  const givenKnobs = Object.fromEntries(Object.keys(spec).map((key) => [key, env[key] ?? String(defaults[key] ?? '')]));
   const all = values as unknown as KnobValues<typeof common>;
   const own = values as unknown as KnobValues<S>;
   assertSafeTargets({ BASE_URL: all.BASE_URL }, all.ALLOWED_HOSTS);
@@ -199,6 +203,17 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
     },
 
     handleSummary(data: SummaryData): Record<string, string> {
+      const end = new Date();
+      const provenance = provenanceOf({
+        build: typeof __FLOODGATE_BUILD__ === 'undefined' ? undefined : __FLOODGATE_BUILD__,
+        env,
+        scenario: name,
+        profile,
+        knobs: { PROFILE: profile, ...givenKnobs },
+        testid: (exec.test.options.tags as Record<string, string> | undefined)?.testid,
+        end,
+        durationMs: data.state.testRunDurationMs ?? 0,
+      });
       return summaryOutputs(
         data,
         {
@@ -215,8 +230,9 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
           accepted: all.UNMEASURED,
           notGated,
           findings,
+          provenance,
         },
-        new Date(),
+        end,
       );
     },
   };

@@ -132,7 +132,15 @@ test('npm run k6 creates the results directory it is given, and the summary name
   );
   const named = /Results: (\S+\.json), (\S+\.xml)/.exec(out);
   assert.ok(named, out);
-  assert.ok(readFileSync(named[1]!, 'utf8').includes('"verdict"'), 'the JSON it names is written');
+  const report = JSON.parse(readFileSync(named[1]!, 'utf8')) as { verdict: string; provenance: Record<string, unknown> };
+  assert.ok(report.verdict, 'the JSON it names is written');
+  // Where the result came from (lib/provenance.ts): what npm run k6 can tell k6, and the knobs as given.
+  const p = report.provenance as { commit: string; k6: string; machine: { cores: unknown }; knobs: Record<string, string>; testid: string };
+  assert.match(p.commit, /^[0-9a-f]{40}$/);
+  assert.match(p.k6, /^k6 v2\.2\.0 /);
+  assert.equal(typeof p.machine.cores, 'number');
+  assert.equal(p.knobs.STAGES, '2s:5');
+  assert.equal(p.testid, 'unknown', 'no --tag testid given');
   assert.match(readFileSync(named[2]!, 'utf8'), /<testsuites/);
   assert.ok(named[1]!.startsWith(dir));
 });
