@@ -1,7 +1,7 @@
 // `npm run new -- <name> --like <scenario>`: a new scenario that starts as a copy of one that
 // exists, with every piece the pack asks of a scenario: the scenario file, its catalogue entry
-// (and its place in the index), its thresholds section, its docs page, a red/green end-to-end
-// test, and its entries in test/red-gates.json. As generated, it passes npm test: it sends what
+// (and its place in the index), its thresholds section (and its green test's timing headroom),
+// its docs page, a red/green end-to-end test, and its entries in test/red-gates.json. As generated, it passes npm test: it sends what
 // the scenario it copies sends, so that one's red proofs hold for it, and its test says so until
 // you change it (then write its own red tests).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -85,6 +85,11 @@ export const ${constant} = declareScenario({
 
   const thresholds = JSON.parse(read('thresholds.json')) as Record<string, unknown>;
   out.set('thresholds.json', JSON.stringify({ ...thresholds, [name]: thresholds[like] }, null, 2) + '\n');
+
+  // Its green test's timing headroom, as the copied scenario's (test/thresholds-headroom.json).
+  const headroom = JSON.parse(read('test/thresholds-headroom.json')) as Record<string, unknown>;
+  if (headroom[like] !== undefined)
+    out.set('test/thresholds-headroom.json', JSON.stringify({ ...headroom, [name]: headroom[like] }, null, 2) + '\n');
 
   const proofs = JSON.parse(read('test/red-gates.json')) as Record<string, Record<string, object>>;
   const borrowed = Object.fromEntries(Object.entries(proofs[like] ?? {}).map(([gate, proof]) => [gate, { ...proof, borrowedFrom: like }]));

@@ -95,7 +95,7 @@ export interface ThresholdResult {
    */
   notMeasured?: string;
 }
-type Unit = 'ms' | 'ratio' | 'count' | 'bytes' | 'per_second' | 'times_limit' | 'number';
+export type Unit = 'ms' | 'ratio' | 'count' | 'bytes' | 'per_second' | 'times_limit' | 'number';
 
 export interface Report {
   scenario: string;
@@ -343,7 +343,7 @@ export function renderText(r: Report, files: string[], color: boolean, resultsDi
   return lines.join('\n');
 }
 
-const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** JUnit XML: one test case per threshold, so CI systems list each gate by name. */
 export function renderJUnit(r: Report): string {

@@ -1,6 +1,7 @@
 // Reads a scenario's section of thresholds.json and checks it before k6 does, so a typo says
 // which file, section, metric and expression are wrong instead of a k6 parse error.
 import { fail } from './fail.ts';
+import { parseTolerances } from './compare.ts';
 
 export type ThresholdRule = string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string };
 export type Thresholds = Record<string, ThresholdRule[]>;
@@ -28,6 +29,12 @@ export function expressionOf(rule: ThresholdRule): string {
 /** Keys starting with "$" (e.g. "$comment") are notes for people, since JSON has no comments. */
 const isNote = (key: string) => key.startsWith('$');
 
+/** The section of tolerances npm run compare reads (lib/compare.ts), beside the scenarios' gates. */
+export const REGRESSION_SECTION = 'regression';
+
+/** Whether a top-level key of a thresholds file is a scenario's section (not a note, not the tolerances). */
+export const isScenarioSection = (key: string) => !isNote(key) && key !== REGRESSION_SECTION;
+
 /**
  * The thresholds of `scenario` from the text of a thresholds file, or a failure naming the
  * file and the problem. Validates the whole file, so one edit cannot break another scenario.
@@ -42,9 +49,11 @@ export function parseThresholds(text: string, file: string, scenario: string): T
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     fail(`${file} must be a JSON object with one section per scenario, e.g. {"${scenario}": {"http_req_failed": ["rate<0.01"]}}`);
   }
-  const sections = Object.keys(doc).filter((k) => !isNote(k));
+  const sections = Object.keys(doc).filter(isScenarioSection);
   const problems: string[] = [];
   for (const name of sections) problems.push(...sectionProblems((doc as Record<string, unknown>)[name], name));
+  const tolerances = parseTolerances((doc as Record<string, unknown>)[REGRESSION_SECTION], file);
+  if ('error' in tolerances) problems.push(tolerances.error as string);
   if (problems.length > 0) fail(`${file} has invalid thresholds:\n  - ${problems.join('\n  - ')}`);
   if (!sections.includes(scenario)) {
     fail(

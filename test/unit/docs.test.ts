@@ -1,6 +1,7 @@
 // The README and docs/ agree with the declarations: every scenario is in the README's table and
 // has its page, every knob has its row (generated from lib/catalog/ by `npm run docs`), every
 // `npm run X` names a real script and every relative link leads somewhere.
+import { isScenarioSection } from '../../lib/thresholds.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ const scenarioFiles = readdirSync(join(repoRoot, 'scenarios'))
   .map((f) => f.replace(/\.ts$/, ''))
   .sort();
 const thresholdSections = Object.keys(JSON.parse(readRepoFile('thresholds.json')) as object)
-  .filter((k) => !k.startsWith('$'))
+  .filter(isScenarioSection)
   .sort();
 const docs = [
   'README.md',

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, repoRoot } from '../helpers/k6.ts';
+import { isScenarioSection } from '../../lib/thresholds.ts';
 
 interface Proof {
   test?: string;
@@ -19,7 +20,7 @@ const shipped = readJson('thresholds.json') as Record<string, Record<string, unk
 const registry = readJson('test/red-gates.json') as unknown as Registry;
 const entries = (doc: Record<string, Record<string, unknown>>) =>
   Object.entries(doc)
-    .filter(([name]) => !name.startsWith('$'))
+    .filter(([name]) => isScenarioSection(name))
     .flatMap(([scenario, section]) =>
       Object.keys(section)
         .filter((k) => !k.startsWith('$'))
