@@ -136,6 +136,8 @@ async function dbPool(mode: string, env: Record<string, string>): Promise<K6Resu
     const svc = await startPeer('pgx-debits', ['-mode', mode, '-hold-ms', '0', '-database-url', viaProxy.toString()]);
     try {
       const r = await docRun('db-pool', { 'http://127.0.0.1:9000': svc.url, 'http://127.0.0.1:8474': faults.url }, env);
+      // What the service said, for a failed assertion's message: a ledger it could not read says why there.
+      r.stderr += `\n--- pgx-debits ---\n${svc.output().slice(-2000)}`;
       assert.deepEqual(await faults.runs(), {}, 'the run left no fault behind');
       return r;
     } finally {

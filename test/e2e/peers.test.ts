@@ -105,3 +105,56 @@ test('RATELIMIT_HEADERS=require holds nginx to the draft RateLimit fields it doe
     await nginx.stop();
   }
 });
+
+/** nginx balancing four nginx replicas (the last 60 ms slow), naming the one that answered as its address. */
+async function nginxBalancer(strategy: string): Promise<{ balancer: Service; replicas: Service[] }> {
+  const replicas: Service[] = [];
+  for (const delay of [0, 0, 0, 0.06]) {
+    replicas.push(
+      await startNginx({
+        modules: ['echo'],
+        server: `location = /api/work { ${delay > 0 ? `echo_sleep ${delay};` : ''} echo "ok"; }`,
+      }),
+    );
+  }
+  const balancer = await startNginx({
+    http: `upstream app { ${strategy} ${replicas.map((r) => `server 127.0.0.1:${r.port};`).join(' ')} keepalive 32; }`,
+    server: `location = /api/work {
+      proxy_pass http://app;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      add_header X-Replica-Id $upstream_addr always;
+    }`,
+  });
+  return { balancer, replicas };
+}
+
+/** lb-strategies' own-balancer command (docs/lb-strategies.md), read from the page, against nginx. */
+async function lbPageRun(strategy: string, env: Record<string, string>): Promise<K6Result> {
+  const { balancer, replicas } = await nginxBalancer(strategy);
+  try {
+    const swap = Object.fromEntries(replicas.map((r, i) => [`127.0.0.1:800${i + 1}`, `127.0.0.1:${r.port}`]));
+    const { script, args } = docK6Args(
+      'lb-strategies',
+      { 'http://127.0.0.1:9000': balancer.url, ...swap },
+      '## Pointing it at your own balancer',
+    );
+    return await runK6(script, { PROFILE: 'smoke', ...env }, args);
+  } finally {
+    await balancer.stop();
+    for (const r of replicas) await r.stop();
+  }
+}
+
+test("nginx's least_conn over four nginx replicas, one slow, passes lb-strategies as its page runs it: the slow one well under its share (exit 0)", async () => {
+  const r = await lbPageRun('least_conn;', HEADROOM);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, []);
+  assert.ok(observed(r, 'lb_slow_replica_share_of_even{strategy:least_conn}')! < 0.75);
+});
+
+test("the same command against nginx left at its default round robin fails on the slow replica's share alone (exit 99)", async () => {
+  const r = await lbPageRun('', HEADROOM);
+  assert.equal(r.code, 99, r.stdout + r.stderr);
+  assert.deepEqual(r.report!.failedThresholds, ['lb_slow_replica_share_of_even{strategy:least_conn}']);
+});

@@ -67,18 +67,7 @@ func serveEdge(mux *http.ServeMux, mode, issuer, origin string, ordersPerSecond 
 		jwt.WithLeeway(5*time.Second),
 	)
 	route(mux, "GET", "/v1/me", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || raw == "" {
-			unauthorized(w, "missing bearer token")
-			return
-		}
-		kf, err := keys(r.Context())
-		if err != nil {
-			http.Error(w, `{"error":"keys unavailable"}`, http.StatusServiceUnavailable)
-			return
-		}
-		if _, err := parser.Parse(raw, kf); err != nil {
-			unauthorized(w, "invalid token")
+		if _, ok := authenticate(w, r, parser, keys); !ok {
 			return
 		}
 		proxy.ServeHTTP(w, r)
@@ -91,6 +80,27 @@ func serveEdge(mux *http.ServeMux, mode, issuer, origin string, ordersPerSecond 
 	}
 	route(mux, "GET", "/auth/token", http.StripPrefix("/auth", httputil.NewSingleHostReverseProxy(issuerURL)))
 	return nil
+}
+
+// authenticate checks the request's bearer token; when it is not valid it answers for it (401,
+// or 503 without keys) and says so.
+func authenticate(w http.ResponseWriter, r *http.Request, parser *jwt.Parser, keys keysFor) (*jwt.Token, bool) {
+	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || raw == "" {
+		unauthorized(w, "missing bearer token")
+		return nil, false
+	}
+	kf, err := keys(r.Context())
+	if err != nil {
+		http.Error(w, `{"error":"keys unavailable"}`, http.StatusServiceUnavailable)
+		return nil, false
+	}
+	token, err := parser.Parse(raw, kf)
+	if err != nil {
+		unauthorized(w, "invalid token")
+		return nil, false
+	}
+	return token, true
 }
 
 // unauthorized answers 401 as RFC 6750 has it.

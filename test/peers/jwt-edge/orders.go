@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -34,19 +33,8 @@ func serveOrders(mux *http.ServeMux, parser *jwt.Parser, keys keysFor, perSecond
 	}
 	var placed atomic.Int64
 	route(mux, "POST", "/v1/orders", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || raw == "" {
-			unauthorized(w, "missing bearer token")
-			return
-		}
-		kf, err := keys(r.Context())
-		if err != nil {
-			http.Error(w, `{"error":"keys unavailable"}`, http.StatusServiceUnavailable)
-			return
-		}
-		token, err := parser.Parse(raw, kf)
-		if err != nil {
-			unauthorized(w, "invalid token")
+		token, ok := authenticate(w, r, parser, keys)
+		if !ok {
 			return
 		}
 		sub, err := token.Claims.GetSubject()

@@ -126,6 +126,9 @@ func openPools(ctx context.Context, url string, bounded bool) (pool, admin *pgxp
 	}
 	adminCfg := cfg.Copy()
 	adminCfg.MaxConns = 2
+	// Opened now and kept: a ledger read at the end must not need a new connection from a
+	// server whose max_connections the load may have used up.
+	adminCfg.MinConns = 2
 	adminCfg.ConnConfig.RuntimeParams["application_name"] = appName + "-admin"
 
 	if pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
@@ -137,7 +140,7 @@ func openPools(ctx context.Context, url string, bounded bool) (pool, admin *pgxp
 	}
 	ping, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := pool.Ping(ping); err != nil {
+	if err := errors.Join(pool.Ping(ping), admin.Ping(ping)); err != nil {
 		pool.Close()
 		admin.Close()
 		return nil, nil, fmt.Errorf("cannot reach PostgreSQL: %w", err)
