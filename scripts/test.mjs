@@ -87,12 +87,13 @@ if (named.length > 0) {
 
 // Two lanes first, then everything else alone. Beside each other: the unit tests and the target
 // tests that time nothing, and the end-to-end files that judge with headroom thresholds or not
-// at all (bad input, the operator's manifests, the workflow, the verdict, InfluxDB's panels, and
-// the Go peers, judged far past their gates or with headroom).
+// at all (bad input, the operator's manifests, the verdict, InfluxDB's panels, and the Go peers,
+// judged far past their gates or with headroom). Not the workflow: its compare step holds a run
+// to the one before it within the noise of a quiet machine.
 // The target tests that time an answer (a refusal under 200 ms, requests within one second's
 // window) run alone, first.
 const e2eFiles = (/** @type {string[]} */ names) => names.map((n) => join('test/e2e', `${n}.test.ts`));
-const BESIDE = e2eFiles(['bad-input', 'operator', 'workflow', 'verdict', 'influxdb', 'go-peers']);
+const BESIDE = e2eFiles(['bad-input', 'operator', 'verdict', 'influxdb', 'go-peers']);
 // Untimed too, after the unit tests in their lane, which ends first: ws-hold's gates
 // (established, cut, echoes back) and slow-upstream's faults, each far past its gate and judged
 // only on that gate being among the failed. Not here: your own requests (an arrival rate that

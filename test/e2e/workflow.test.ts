@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
@@ -82,5 +82,71 @@ test("the workflow's own steps start the reference target and run the scenario: 
       // already gone
     }
     rmSync(join(repoRoot, 'target.log'), { force: true });
+  }
+});
+
+/** The newest results JSON of `scenario` in the repository's results/, as the compare step picks it. */
+function newestResults(scenario: string): string {
+  const dir = join(repoRoot, 'results');
+  const files = readdirSync(dir)
+    .filter((f) => f.startsWith(`${scenario}-`) && f.endsWith('.json'))
+    .map((f) => join(dir, f));
+  return files.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
+}
+
+/** The echo target as the target step starts it, with extra flags (--delay-ms 50 for a slowed build). */
+function echoTarget(flags: string[]): Promise<{ code: number | null; out: string; pid: number }> {
+  const run = `node dist/targets.mjs echo ${flags.join(' ')} > /dev/null 2>&1 &
+base=$(node --import tsx harness/target-of.ts echo --url)
+for _ in $(seq 1 50); do curl -fsS -o /dev/null "$base/healthz" && exit 0; sleep 0.2; done; exit 1`;
+  return runStep({ run }, {});
+}
+
+test("a pull request's compare step against the last main run's results: no baseline is not compared (exit 0), the same build is within noise (exit 0), a slowed one regressed (exit 99)", async () => {
+  const baseline = mkdtempSync(join(tmpdir(), 'floodgate-baseline-'));
+  const env = {
+    SCENARIO: 'echo',
+    STAGING_URL: '',
+    STAGING_HOST: '',
+    BASELINE_DIR: baseline,
+    PATH: `${dirname(ensureK6())}:${process.env.PATH}`,
+    THRESHOLDS_FILE: HEADROOM.THRESHOLDS_FILE,
+  };
+  const byId = Object.fromEntries(steps().map((s) => [s.id, s]));
+  const stop = (pid: number) => {
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  const none = await runStep(byId.compare!, env);
+  assert.equal(none.code, 0, none.out);
+  assert.match(none.out, /no baseline for echo yet/);
+
+  let target = await runStep(byId.target!, env);
+  try {
+    assert.equal(target.code, 0, target.out);
+    // main's run, kept as the baseline artifact keeps it; then the pull request's, of the same build.
+    assert.equal((await runStep(byId.load!, env)).code, 0);
+    copyFileSync(newestResults('echo'), join(baseline, 'echo-main.json'));
+    assert.equal((await runStep(byId.load!, env)).code, 0);
+    const same = await runStep(byId.compare!, env);
+    assert.equal(same.code, 0, same.out);
+    assert.match(same.out, /NO REGRESSION/);
+  } finally {
+    stop(target.pid);
+    rmSync(join(repoRoot, 'target.log'), { force: true });
+  }
+  // A build 50 ms slower per request: its own gates may still hold, the comparison does not.
+  target = await echoTarget(['--delay-ms', '50']);
+  try {
+    assert.equal(target.code, 0, target.out);
+    await runStep(byId.load!, env);
+    const slower = await runStep(byId.compare!, env);
+    assert.equal(slower.code, 99, slower.out);
+    assert.match(slower.out, /REGRESSED: .*http_req_duration/);
+  } finally {
+    stop(target.pid);
   }
 });
