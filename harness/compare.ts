@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join, resolve } from 'node:path';
 import { compareRuns, parseTolerances, type Comparison, type CompareRow } from '../lib/compare.ts';
 import { UsageError } from '../lib/fail.ts';
+import { renderComparisonPage } from '../lib/report-page.ts';
 import { fileStamp, formatValue, xml, type Report, type Unit } from '../lib/summary.ts';
 
 /** The runs a side names: one results JSON, or every results JSON in a directory. */
@@ -123,11 +124,17 @@ export function comparisonJUnit(c: Comparison): string {
   ].join('\n');
 }
 
-/** Writes the JSON and JUnit of a comparison into `dir`; returns their paths. */
-export function writeComparison(c: Comparison, dir: string, now = new Date()): string[] {
+/** Writes the JSON, JUnit and page (baseline beside current) of a comparison into `dir`; returns their paths. */
+export function writeComparison(
+  c: Comparison,
+  dir: string,
+  sides = { baseline: 'baseline', current: 'current' },
+  now = new Date(),
+): string[] {
   mkdirSync(dir, { recursive: true });
   const base = resolve(dir, `compare-${c.scenario}-${fileStamp(now)}`);
   writeFileSync(`${base}.json`, JSON.stringify(c, null, 2) + '\n');
   writeFileSync(`${base}.xml`, comparisonJUnit(c));
-  return [`${base}.json`, `${base}.xml`];
+  writeFileSync(`${base}.html`, renderComparisonPage(c, sides));
+  return [`${base}.json`, `${base}.xml`, `${base}.html`];
 }

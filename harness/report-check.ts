@@ -4,7 +4,7 @@
 //   npm run report -- results/<scenario>-<stamp>-report.html
 // Uses Debian's chromium through playwright-core: no browser download, nothing leaves the machine
 // (the report is self-contained; any request other than file: or data: is reported as an error).
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureBinary } from './services.ts';
@@ -42,6 +42,15 @@ async function withBrowser<T>(fn: (browser: Browser) => Promise<T>): Promise<T> 
   }
 }
 
+/** Collects what goes wrong on a page: its errors, console errors, and any request that leaves the file. */
+function watch(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
+  page.on('request', (r) => /^(file|data|blob):/.test(r.url()) || errors.push(`request left the file: ${r.url()}`));
+  return errors;
+}
+
 export interface CurveCheck {
   /** The x axis's labels as drawn, in order: one per stage. */
   axisLabels: string[];
@@ -67,8 +76,7 @@ const READ_CURVE = `(() => {
 export async function checkCurve(svgPath: string, screenshot = svgPath.replace(/\.svg$/, '') + '.png'): Promise<CurveCheck> {
   return withBrowser(async (browser) => {
     const page = await browser.newPage({ viewport: { width: 900, height: 500 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    const errors = watch(page);
     await page.goto(pathToFileURL(resolve(svgPath)).href, { waitUntil: 'load' });
     // A string, not a function: tsx's transform would name the inner arrows with a helper the page lacks.
     const found = (await page.evaluate(READ_CURVE)) as Omit<CurveCheck, 'errors' | 'screenshot'>;
@@ -80,10 +88,7 @@ export async function checkCurve(svgPath: string, screenshot = svgPath.replace(/
 export async function checkReport(htmlPath: string, screenshot = htmlPath.replace(/\.html$/, '') + '.png'): Promise<ReportCheck> {
   return withBrowser(async (browser) => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-    page.on('console', (m) => m.type() === 'error' && errors.push(`console: ${m.text()}`));
-    page.on('request', (r) => /^(file|data|blob):/.test(r.url()) || errors.push(`request left the file: ${r.url()}`));
+    const errors = watch(page);
     await page.goto(pathToFileURL(resolve(htmlPath)).href, { waitUntil: 'load' });
     // uPlot draws on the next animation frames after load.
     await page.waitForSelector('.uplot canvas', { timeout: 5_000 }).catch(() => {});
@@ -114,5 +119,61 @@ export async function checkReport(htmlPath: string, screenshot = htmlPath.replac
     await page.screenshot({ path: screenshot });
     const passed = found.charts > 0 && found.chartsWithData === found.charts && errors.length === 0;
     return { passed, ...found, errors, screenshot };
+  });
+}
+
+export interface VerdictPageCheck {
+  /** The verdict as the page shows it: its text, and pass, fail or regressed. */
+  verdict: { text: string; state: string };
+  /** Each gate row as drawn: metric, bound, observed, result, and whether it is drawn as failed. */
+  gates: { metric: string; bound: string; observed: string; result: string; failed: boolean }[];
+  /** A comparison page's rows: what, baseline, current, verdict. */
+  rows: { name: string; baseline: string; current: string; verdict: string }[];
+  /** The section headings, in order (Thresholds, the findings' title, Provenance...). */
+  sections: string[];
+  /** The provenance table: fact → value. */
+  provenance: Record<string, string>;
+  /** The link to k6's charts, if the page has one, resolved against the page. */
+  dashboard?: string;
+  /** The failed rows' result cells are drawn red: their colour as the browser computed it. */
+  failedColour?: string;
+  errors: string[];
+  screenshot: string;
+}
+
+// As READ_CURVE: a string, so tsx's transform does not name functions the page lacks.
+const READ_VERDICT_PAGE = `(() => {
+  const text = (el) => (el && el.textContent ? el.textContent.trim() : '');
+  const v = document.querySelector('.verdict');
+  const gates = [...document.querySelectorAll('tr.gate')].map((tr) => {
+    const td = [...tr.querySelectorAll('td')].map(text);
+    return { metric: td[0], bound: td[1], observed: td[2], result: td[3], failed: tr.classList.contains('fail') };
+  });
+  const rows = [...document.querySelectorAll('tr.row')].map((tr) => {
+    const td = [...tr.querySelectorAll('td')].map(text);
+    return { name: td[0], baseline: td[1], current: td[2], verdict: td[5] };
+  });
+  const provenance = {};
+  for (const tr of document.querySelectorAll('table.provenance tr')) provenance[text(tr.querySelector('th'))] = text(tr.querySelector('td'));
+  const link = document.querySelector('a.dashboard');
+  const failed = document.querySelector('tr.fail td.result, tr.regressed td.result');
+  return {
+    verdict: { text: text(v), state: v ? v.getAttribute('data-verdict') : '' },
+    gates, rows, provenance,
+    sections: [...document.querySelectorAll('h2')].map(text),
+    dashboard: link ? link.href : undefined,
+    failedColour: failed ? getComputedStyle(failed).color : undefined,
+  };
+})()`;
+
+/** Opens a verdict page (lib/report-page.ts) in Chromium and reads back what it shows; a screenshot beside it. */
+export async function checkVerdictPage(htmlPath: string, screenshot = htmlPath.replace(/\.html$/, '') + '.png'): Promise<VerdictPageCheck> {
+  return withBrowser(async (browser) => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors = watch(page);
+    await page.goto(pathToFileURL(resolve(htmlPath)).href, { waitUntil: 'load' });
+    const found = (await page.evaluate(READ_VERDICT_PAGE)) as Omit<VerdictPageCheck, 'errors' | 'screenshot'>;
+    await page.screenshot({ path: screenshot, fullPage: true });
+    return { ...found, errors, screenshot };
   });
 }

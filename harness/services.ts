@@ -228,9 +228,16 @@ bind-address = "127.0.0.1:${rpcPort}"
 
 /** Runs an InfluxQL query against `db` and returns the rows of its first series (or []). */
 export async function influxQuery(url: string, db: string, q: string): Promise<unknown[][]> {
+  return (await influxSeries(url, db, q))[0]?.values ?? [];
+}
+
+/** Every series of an InfluxQL query's answer, each with the tags it was grouped by. */
+export async function influxSeries(url: string, db: string, q: string): Promise<{ tags: Record<string, string>; values: unknown[][] }[]> {
   const res = await fetch(`${url}/query?db=${encodeURIComponent(db)}&q=${encodeURIComponent(q)}`);
-  const body = (await res.json()) as { results: { error?: string; series?: { values: unknown[][] }[] }[] };
+  const body = (await res.json()) as {
+    results: { error?: string; series?: { tags?: Record<string, string>; values: unknown[][] }[] }[];
+  };
   const first = body.results[0];
   if (first?.error) throw new Error(`InfluxDB: ${first.error} (query: ${q})`);
-  return first?.series?.[0]?.values ?? [];
+  return (first?.series ?? []).map((s) => ({ tags: s.tags ?? {}, values: s.values }));
 }

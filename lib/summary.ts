@@ -1,9 +1,10 @@
 // Turns k6's end-of-test data into the pack's report: a readable stdout summary (each threshold
 // ✓/✗ with its value, failure modes with counts, side-by-side comparisons), a JSON file for
-// scripts and a JUnit XML file for CI systems. Pure functions: unit-tested in Node.
+// scripts, a JUnit XML file for CI systems and a verdict page for people (lib/report-page.ts). Pure functions: unit-tested in Node.
 import { FAILURE_MODES, type FailureMode } from './failure-modes.ts';
 import { parseExpression } from './thresholds.ts';
 import { SAMPLE_RULE, samplesOf, splitKey, withTag } from './samples.ts';
+import { renderReportPage } from './report-page.ts';
 import type { Provenance } from './provenance.ts';
 
 /** The parts of k6's handleSummary data (legacy shape, still what v2.2.0 passes) we read. */
@@ -66,6 +67,8 @@ export interface ReportContext {
   findings?: (data: SummaryData) => Findings;
   /** Where the run came from (lib/provenance.ts). */
   provenance?: Provenance;
+  /** k6's HTML report of this run (K6_WEB_DASHBOARD_EXPORT), when it exports one: the verdict page links it. */
+  dashboard?: string;
 }
 
 /** What a scenario concludes from the whole run: lines for the summary, the same as data for the JSON. */
@@ -380,16 +383,26 @@ export function fileStamp(d: Date): string {
     .replace(/:/g, '-');
 }
 
-/** The outputs handleSummary returns: stdout plus the JSON and JUnit files. */
+/** The outputs handleSummary returns: stdout plus the JSON, JUnit and verdict page files. */
 export function summaryOutputs(data: SummaryData, ctx: ReportContext, now: Date): Record<string, string> {
   const report = evaluate(data, ctx);
-  const base = `${ctx.resultsDir.replace(/\/+$/, '')}/${ctx.scenario}-${fileStamp(now)}`;
+  const dir = ctx.resultsDir.replace(/\/+$/, '');
+  const base = `${dir}/${ctx.scenario}-${fileStamp(now)}`;
   const json = `${base}.json`;
   const junit = `${base}.xml`;
+  const html = `${base}.html`;
   const color = data.state.isStdOutTTY === true && data.options?.noColor !== true;
   return {
-    stdout: renderText(report, [json, junit], color, ctx.resultsDirKnown ?? true),
+    stdout: renderText(report, [json, junit, html], color, ctx.resultsDirKnown ?? true),
     [json]: JSON.stringify({ ...report, k6: data.metrics }, null, 2),
     [junit]: renderJUnit(report),
+    [html]: renderReportPage(report, ctx.dashboard && linkFrom(dir, ctx.dashboard)),
   };
+}
+
+/** `path` as a link from a page in `dir`: relative when it is under `dir`, else as given. */
+export function linkFrom(dir: string, path: string): string {
+  const clean = (p: string) => p.replace(/^(\.\/)+/, '');
+  const [d, p] = [clean(dir).replace(/\/+$/, ''), clean(path)];
+  return d !== '' && d !== '.' && p.startsWith(`${d}/`) ? p.slice(d.length + 1) : p;
 }

@@ -33,7 +33,7 @@ try {
     tolerances: readTolerances(at(values.thresholds)),
   });
   process.stdout.write(renderComparison(comparison));
-  const files = writeComparison(comparison, at(values.out));
+  const files = writeComparison(comparison, at(values.out), { baseline: positionals[0]!, current: positionals[1]! });
   process.stdout.write(`Comparison: ${files.join(', ')}\n`);
   process.exit(comparison.regressed.length > 0 ? 99 : 0);
 } catch (err) {

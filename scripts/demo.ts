@@ -38,10 +38,15 @@ const target = await startTarget(entry.target);
 process.stdout.write(`floodgate demo: ${entry.target} target at ${target.url}; running ${scenario}\n`);
 const profileGiven = argv.some((a) => /^PROFILE=/.test(a));
 const influx = process.env.K6_INFLUXDB_URL ?? DEFAULT_INFLUXDB;
-if (live) process.stdout.write(`floodgate demo: streaming to InfluxDB at ${influx} (a run goes on if it is down)\n`);
+// Each live run gets its own testid (unless one is given): the dashboards' testid variable picks it.
+const testid = argv.some((a) => /^testid=/.test(a)) ? undefined : `${scenario}-${fileStamp(new Date())}`;
+if (live)
+  process.stdout.write(
+    `floodgate demo: streaming to InfluxDB at ${influx} (a run goes on if it is down)${testid ? `, tagged testid=${testid}` : ''}\n`,
+  );
 const args = [
   'run',
-  ...(live ? ['--out', `influxdb=${influx}`] : []),
+  ...(live ? ['--out', `influxdb=${influx}`, ...(testid ? ['--tag', `testid=${testid}`] : [])] : []),
   '-e',
   `BASE_URL=${target.url}`,
   ...(profileGiven ? [] : ['-e', 'PROFILE=smoke']),

@@ -20,7 +20,7 @@ export function commonKnobs(target: TargetName) {
     ALLOWED_HOSTS: knob(hostList(), 'hosts other than loopback you allow load to go to', { full: '' }),
     RESULTS_DIR: knob(
       text(/^\S+$/, 'a directory path (relative to where k6 runs) with no spaces'),
-      'where the JSON and JUnit summaries go',
+      'where the JSON, JUnit and verdict page (HTML) go',
       {
         full: 'results',
       },

@@ -231,6 +231,8 @@ export function defineScenario<S extends KnobDecls>(decl: ScenarioDecl<S>) {
           notGated,
           findings,
           provenance,
+          // k6 reads these from the environment; the verdict page links the charts k6 exports.
+          dashboard: env.K6_WEB_DASHBOARD === 'true' ? env.K6_WEB_DASHBOARD_EXPORT || undefined : undefined,
         },
         end,
       );

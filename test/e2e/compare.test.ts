@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTarget, type TargetProcess } from '../../harness/target-process.ts';
+import { checkVerdictPage } from '../../harness/report-check.ts';
 import { dist, repoRoot, runK6 } from '../helpers/k6.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'floodgate-compare-'));
@@ -60,6 +61,21 @@ test('the same scenario against a build 50 ms slower on every answer: regressed 
   assert.match(r.stdout, /^regressed +http_req_duration\{scenario:echo\} p\(95\)</m);
   assert.match(r.stdout, /^regressed +http_req_duration p\(95\)/m);
   assert.match(r.stdout, /REGRESSED: .*http_req_duration/);
+  // The page beside the JSON and JUnit, as Chromium draws it: baseline beside current, the regressions marked.
+  const page = /Comparison: \S+\.json, \S+\.xml, (\S+\.html)/.exec(r.stdout)?.[1];
+  assert.ok(page, r.stdout);
+  const p = await checkVerdictPage(page);
+  assert.deepEqual(p.errors, []);
+  assert.equal(p.verdict.state, 'regressed');
+  assert.match(p.verdict.text, /^REGRESSED: .*http_req_duration/);
+  const p95 = p.rows.find((row) => row.name.startsWith('http_req_duration{scenario:echo} p(95)<'))!;
+  assert.equal(p95.verdict, 'regressed');
+  assert.ok(Number.parseFloat(p95.current) > Number.parseFloat(p95.baseline) + 40, `${p95.baseline} -> ${p95.current}`);
+  assert.equal(
+    p.rows.filter((row) => row.verdict === 'regressed').length,
+    (/REGRESSED: (.*) \(exit 99\)/.exec(r.stdout)![1]!.match(/; /g) ?? []).length + 1,
+  );
+  assert.equal(p.failedColour, 'rgb(180, 35, 24)', 'a regression is drawn red');
 });
 
 test('runs of another test are refused, naming what differs (exit 2), unless told to compare them anyway', async () => {

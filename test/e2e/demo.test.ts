@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/k6.ts';
-import { checkCurve, checkReport } from '../../harness/report-check.ts';
+import { pathToFileURL } from 'node:url';
+import { checkCurve, checkReport, checkVerdictPage } from '../../harness/report-check.ts';
+import type { Report } from '../../lib/summary.ts';
 
 test('npm run demo runs the echo scenario end to end and leaves a summary and an HTML report', async (t) => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', 'echo', '-e', 'STAGES=4s:3'], {
@@ -19,16 +21,42 @@ test('npm run demo runs the echo scenario end to end and leaves a summary and an
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /floodgate demo: echo target at http:\/\/127\.0\.0\.1:\d+; running echo/);
   assert.match(r.stdout, /PASSED: all \d+ thresholds met/);
-  const files = /Results: (\S+\.json), (\S+\.xml)/.exec(r.stdout);
+  const files = /Results: (\S+\.json), (\S+\.xml), (\S+\.html)/.exec(r.stdout);
   assert.ok(files, 'the summary names its files');
+  const verdictPage = join(repoRoot, files[3]!);
   const report = /HTML report (\S+\.html)/.exec(r.stdout)?.[1];
   assert.ok(report, r.stdout);
   const html = readFileSync(join(repoRoot, report), 'utf8');
   assert.ok(html.length > 50_000 && /<html/i.test(html), 'a self-contained HTML report');
+  const judged = JSON.parse(readFileSync(join(repoRoot, files[1]!), 'utf8')) as Report;
   for (const f of [files[1]!, files[2]!]) {
     assert.ok(existsSync(join(repoRoot, f)), f);
     rmSync(join(repoRoot, f));
   }
+
+  await t.test(
+    "the verdict page shows what k6's report does not: the verdict, every gate, the provenance, and links k6's charts",
+    async () => {
+      try {
+        const p = await checkVerdictPage(verdictPage);
+        assert.deepEqual(p.errors, []);
+        assert.deepEqual(p.verdict, { text: `PASSED: all ${judged.thresholds.length} thresholds met`, state: 'pass' });
+        assert.deepEqual(
+          p.gates.map((g) => [g.metric, g.bound, g.result]),
+          judged.thresholds.map((g) => [g.metric, g.expression, 'met']),
+        );
+        assert.match(p.gates.find((g) => g.metric === 'http_req_duration{scenario:echo}')!.observed, /^p\(95\)=\d+(\.\d+)?(ms|s)$/);
+        assert.deepEqual(p.sections, ['Thresholds', 'Requests', 'Provenance']);
+        assert.match(p.provenance.commit!, /^[0-9a-f]{40}/);
+        assert.match(p.provenance.k6!, /^k6 v2\.2\.0/);
+        assert.match(p.provenance.knobs!, /STAGES=4s:3/);
+        assert.equal(p.dashboard, pathToFileURL(join(repoRoot, report)).href, "the link opens k6's report of the same run");
+      } finally {
+        rmSync(verdictPage, { force: true });
+        rmSync(verdictPage.replace(/\.html$/, '.png'), { force: true });
+      }
+    },
+  );
 
   await t.test('the report renders in headless Chromium with data in every chart; its screenshot is kept beside it', async () => {
     const r = await checkReport(join(repoRoot, report));
@@ -86,8 +114,11 @@ test('npm run demo -- breaking-point draws the degradation curve beside the resu
   const svg = /degradation curve (\S+-curve\.svg)/.exec(r.stdout)?.[1];
   assert.ok(svg, r.stdout);
   const json = svg.replace(/-curve\.svg$/, '.json');
-  const stages = (JSON.parse(readFileSync(join(repoRoot, json), 'utf8')) as { findings: { data: { stages: { label: string }[] } } })
-    .findings.data.stages;
+  const { findings } = JSON.parse(readFileSync(join(repoRoot, json), 'utf8')) as {
+    findings: { title: string; data: { stages: { label: string }[] } };
+  };
+  const [stages, findingsTitle] = [findings.data.stages, findings.title];
+  const page = json.replace(/\.json$/, '.html');
   try {
     const c = await checkCurve(join(repoRoot, svg));
     assert.deepEqual(c.errors, []);
@@ -101,8 +132,13 @@ test('npm run demo -- breaking-point draws the degradation curve beside the resu
     for (const text of ['p50', 'p95', 'p99', 'error rate', 'last healthy'])
       assert.ok(c.texts.includes(text), `${text} in ${c.texts.join('|')}`);
     assert.ok(readFileSync(c.screenshot).subarray(1, 4).toString() === 'PNG', c.screenshot);
+    // The verdict page carries the same findings, under their own title, beside the gates.
+    const p = await checkVerdictPage(join(repoRoot, page));
+    assert.deepEqual(p.errors, []);
+    assert.ok(p.sections.includes(findingsTitle), `${findingsTitle} in ${p.sections.join('|')}`);
   } finally {
-    for (const f of [svg, json, json.replace(/\.json$/, '.xml'), svg.replace(/\.svg$/, '.png')]) rmSync(join(repoRoot, f), { force: true });
+    for (const f of [svg, json, json.replace(/\.json$/, '.xml'), svg.replace(/\.svg$/, '.png'), page, page.replace(/\.html$/, '.png')])
+      rmSync(join(repoRoot, f), { force: true });
   }
 });
 

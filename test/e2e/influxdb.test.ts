@@ -4,7 +4,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { dropSchema, ensurePostgres, influxQuery, startInfluxDB, startRedis, type Service } from '../../harness/services.ts';
+import { dropSchema, ensurePostgres, influxQuery, influxSeries, startInfluxDB, startRedis, type Service } from '../../harness/services.ts';
 import { startTarget, type TargetProcess } from '../../harness/target-process.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { dist, HEADROOM, runK6 } from '../helpers/k6.ts';
@@ -54,7 +54,7 @@ test('with InfluxDB down the run completes, its thresholds decide the exit code 
       readdirSync(bad.resultsDir)
         .map((f) => f.replace(/^.*\./, ''))
         .sort(),
-      ['json', 'xml'],
+      ['html', 'json', 'xml'],
     );
   } finally {
     await healthy.stop();
@@ -86,21 +86,30 @@ test('with InfluxDB going away during a run, the run completes, keeps its verdic
       readdirSync(r.resultsDir)
         .map((f) => f.replace(/^.*\./, ''))
         .sort(),
-      ['json', 'xml'],
+      ['html', 'json', 'xml'],
     );
   } finally {
     await Promise.all([healthy.stop(), leaving.stop()]);
   }
 });
 
-/** A panel query as Grafana would send it, for the last hour, every template variable at All. */
-function asGrafanaSends(query: string): string {
+/**
+ * A panel query as Grafana would send it, for the last hour, each template variable at All
+ * unless `picked` gives its values (a multi-value pick goes into a regex as Grafana puts it, `(a|b)`).
+ */
+function asGrafanaSends(query: string, picked: Record<string, string[]> = {}): string {
   return query
     .replace(/\$timeFilter/g, 'time > now() - 1h')
     .replace(/\$__interval_ms/g, '1000')
     .replace(/\$__interval/g, '1s')
-    .replace(/\$(\w+)/g, '.*');
+    .replace(/\$(\w+)/g, (_, name: string) => (picked[name] ? `(${picked[name].join('|')})` : '.*'));
 }
+
+type Dashboard = {
+  panels: { title: string; targets?: { query: string }[] }[];
+  templating: { list: { name: string; query: string }[] };
+};
+const overview = () => JSON.parse(readFileSync(new URL('../../grafana/dashboards/overview.json', import.meta.url), 'utf8')) as Dashboard;
 
 /** A short run of `scenario` against a fresh `target`, streaming into the test's InfluxDB. */
 async function streamed(
@@ -112,7 +121,13 @@ async function streamed(
 ): Promise<void> {
   const t = await startTarget(target, targetArgs);
   try {
-    const r = await runK6(dist(scenario), { PROFILE: 'smoke', BASE_URL: t.url, ...env }, ['--out', `influxdb=${influx.url}/k6`, ...k6Args]);
+    const r = await runK6(dist(scenario), { PROFILE: 'smoke', BASE_URL: t.url, ...env }, [
+      '--out',
+      `influxdb=${influx.url}/k6`,
+      '--tag',
+      `testid=dash-${scenario}`,
+      ...k6Args,
+    ]);
     assert.ok(r.code === 0 || r.code === 99, `${scenario}: ${r.stderr.slice(-500)}`);
   } finally {
     await t.stop();
@@ -187,10 +202,7 @@ test('every panel query of every dashboard returns data, once each scenario has 
   assert.ok(files.length > 0);
   let queries = 0;
   for (const file of files) {
-    const dash = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as {
-      panels: { title: string; targets?: { query: string }[] }[];
-      templating: { list: { name: string; query: string }[] };
-    };
+    const dash = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as Dashboard;
     for (const v of dash.templating.list) {
       assert.ok((await influxQuery(influx.url, 'k6', v.query)).length > 0, `${file}: variable ${v.name} has values`);
     }
@@ -206,4 +218,52 @@ test('every panel query of every dashboard returns data, once each scenario has 
     }
   }
   assert.ok(queries >= 20, `${queries} queries checked`);
+});
+
+test('the testid variable picks one run, or two side by side: each series is one run, its requests as many as that run made', async () => {
+  const t = await startTarget('echo');
+  const runs: Record<string, number> = {};
+  try {
+    for (const [id, stages] of [
+      [`pick-a-${process.pid}`, '2s:2'],
+      [`pick-b-${process.pid}`, '2s:6'],
+    ] as const) {
+      const r = await runK6(dist('echo'), { ...HEADROOM, PROFILE: 'smoke', BASE_URL: t.url, STAGES: stages }, [
+        '--out',
+        `influxdb=${influx.url}/k6`,
+        '--tag',
+        `testid=${id}`,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.report!.provenance!.testid, id);
+      runs[id] = r.report!.requests.count;
+    }
+  } finally {
+    await t.stop();
+  }
+  const ids = Object.keys(runs);
+  const dash = overview();
+  const variable = dash.templating.list.find((v) => v.name === 'testid')!;
+  // A series per measurement, as Grafana reads them: every value of every one is offered.
+  const offered = (await influxSeries(influx.url, 'k6', variable.query)).flatMap((series) => series.values.map((row) => row[1]));
+  for (const id of ids) assert.ok(offered.includes(id), `${id} offered in ${offered}`);
+  const panel = dash.panels.find((p) => p.title === 'Requests per second')!;
+  const total = (values: unknown[][]) => values.reduce((n, v) => n + Number(v[1] ?? 0), 0);
+  // Requests per run, over every series of the answer (a run's series are one per scenario tag).
+  const perRun = (series: { tags: Record<string, string>; values: unknown[][] }[]) => {
+    const out: Record<string, number> = {};
+    for (const s of series) out[s.tags.testid!] = (out[s.tags.testid!] ?? 0) + total(s.values);
+    return out;
+  };
+  const query = panel.targets![0]!.query;
+  // One run picked: only its samples, all of them.
+  assert.deepEqual(perRun(await influxSeries(influx.url, 'k6', asGrafanaSends(query, { testid: [ids[0]!] }))), {
+    [ids[0]!]: runs[ids[0]!],
+  });
+  // Two picked: their series side by side, each run with its own requests.
+  assert.deepEqual(perRun(await influxSeries(influx.url, 'k6', asGrafanaSends(query, { testid: ids }))), runs);
+  // At All, runs streamed without a testid (this file's first ones) are shown too, as a series with none.
+  const all = perRun(await influxSeries(influx.url, 'k6', asGrafanaSends(query)));
+  assert.ok((all[''] ?? 0) > 0, `untagged requests at All: ${JSON.stringify(all)}`);
+  assert.notEqual(runs[ids[0]!], runs[ids[1]!], 'the two runs differ, so a mixed-up pick would show');
 });

@@ -4,9 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkVerdictPage } from '../../harness/report-check.ts';
+import type { Report } from '../../lib/summary.ts';
 import { HEADROOM, repoRoot } from '../helpers/k6.ts';
 
 const suite = (args: string[]) =>
@@ -32,10 +34,10 @@ const written = (stdout: string) => {
 
 test('four scenarios, each against its own reference target: one summary, one JSON, one JUnit with every gate, exit 0', () => {
   const dir = mkdtempSync(join(tmpdir(), 'floodgate-suite-'));
-  const r = suite(['echo', 'keep-alive', 'burst', 'slow-upstream', ...smokeArgs(dir)]);
+  const r = suite(['echo', 'keep-alive', 'burst', 'ws-hold', ...smokeArgs(dir)]);
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /floodgate suite · 4 scenarios/);
-  for (const s of ['echo', 'keep-alive', 'burst', 'slow-upstream'])
+  for (const s of ['echo', 'keep-alive', 'burst', 'ws-hold'])
     assert.match(r.stdout, new RegExp(`^ {2}${s} +PASSED +(\\d+) of \\1 gates met`, 'm'));
   assert.match(r.stdout, /SUITE PASSED/);
   const { json, junit } = written(r.stdout);
@@ -45,7 +47,7 @@ test('four scenarios, each against its own reference target: one summary, one JS
       ['echo', 0],
       ['keep-alive', 0],
       ['burst', 0],
-      ['slow-upstream', 0],
+      ['ws-hold', 0],
     ],
   );
   assert.equal((junit.match(/<testsuite /g) ?? []).length, 4);
@@ -53,7 +55,7 @@ test('four scenarios, each against its own reference target: one summary, one JS
   assert.match(junit, /<testsuites name="floodgate-suite" tests="\d+" failures="0">/);
 });
 
-test('a gate crossed in one scenario of a suite file fails the suite (exit 99), and the JUnit names it', () => {
+test('a gate crossed in one scenario of a suite file fails the suite (exit 99), and the JUnit and its verdict page name it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'floodgate-suite-'));
   const file = join(dir, 'suite.json');
   // echo with a 1 ms patience: its requests time out, its error gate is crossed.
@@ -65,6 +67,24 @@ test('a gate crossed in one scenario of a suite file fails the suite (exit 99), 
   const { json, junit } = written(r.stdout);
   assert.equal(json.exitCode, 99);
   assert.match(junit, /<testcase classname="floodgate\.echo" name="http_req_failed\{scenario:echo\} rate&lt;0\.01"><failure /);
+  // The scenario's own verdict page, as Chromium draws it: FAILED, and that gate, and only the crossed ones, marked red.
+  const echoDir = join(
+    dir,
+    readdirSync(dir).find((f) => f.startsWith('suite-') && !f.includes('.'))!,
+    'echo',
+  );
+  const page = readdirSync(echoDir).find((f) => f.endsWith('.html'))!;
+  const report = JSON.parse(readFileSync(join(echoDir, page.replace(/\.html$/, '.json')), 'utf8')) as Report;
+  const p = await checkVerdictPage(join(echoDir, page));
+  assert.deepEqual(p.errors, []);
+  assert.equal(p.verdict.state, 'fail');
+  assert.match(p.verdict.text, /^FAILED: \d+ of \d+ thresholds crossed \(k6 exits 99\)$/);
+  assert.deepEqual(
+    p.gates.filter((g) => g.failed).map((g) => g.metric),
+    report.failedThresholds,
+  );
+  assert.ok(report.failedThresholds.includes('http_req_failed{scenario:echo}'), `${report.failedThresholds}`);
+  assert.equal(p.failedColour, 'rgb(180, 35, 24)', 'a crossed gate is drawn red');
 });
 
 test('a scenario that does not exist is refused before anything runs (exit 2), with the ones that do', () => {

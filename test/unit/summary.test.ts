@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import {
   evaluate,
   fileStamp,
+  linkFrom,
   renderJUnit,
   renderText,
   reportOnlyKey,
@@ -137,10 +138,38 @@ test('stdout shows ✓/✗ with the observed value, the failure modes and the re
   assert.match(text, /conn_reset\s+4/);
   assert.match(text, /Figures\n {2}first 503 after {2}2\.500/);
   assert.match(text, /FAILED: 3 of 4 thresholds crossed \(k6 exits 99\)/);
-  assert.deepEqual(Object.keys(out).sort(), ['results/echo-2026-11-23T09-22-54Z.json', 'results/echo-2026-11-23T09-22-54Z.xml', 'stdout']);
+  assert.deepEqual(Object.keys(out).sort(), [
+    'results/echo-2026-11-23T09-22-54Z.html',
+    'results/echo-2026-11-23T09-22-54Z.json',
+    'results/echo-2026-11-23T09-22-54Z.xml',
+    'stdout',
+  ]);
   const json = JSON.parse(out['results/echo-2026-11-23T09-22-54Z.json']!);
   assert.equal(json.verdict, 'fail');
   assert.ok(json.k6['http_reqs']);
+});
+
+test("the verdict page: the verdict, a row per gate drawn as met or crossed, the figures, and k6's charts linked beside it", () => {
+  const out = summaryOutputs(data, { ...ctx, dashboard: 'results/echo-report.html' }, new Date('2026-11-23T09:22:54.123Z'));
+  const html = out['results/echo-2026-11-23T09-22-54Z.html']!;
+  assert.match(html, /<div class="verdict fail" data-verdict="fail">FAILED: 3 of 4 thresholds crossed \(k6 exits 99\)<\/div>/);
+  assert.equal(html.match(/<tr class="gate fail"/g)?.length, 3);
+  assert.equal(html.match(/<tr class="gate pass"/g)?.length, 1);
+  assert.match(
+    html,
+    /<code>http_req_duration\{scenario:echo\}<\/code><\/td><td><code>p\(95\)&lt;50<\/code><\/td><td class="num">p\(95\)=202\.3ms<\/td><td class="result">CROSSED/,
+  );
+  assert.match(html, /<th>first 503 after<\/th><td class="num">2\.500<\/td>/);
+  assert.match(html, /<a class="dashboard" href="echo-report\.html">/, 'linked from the page, which sits beside it');
+  assert.doesNotMatch(html, /<script|src=|@import|url\(/, 'nothing the page asks for leaves the file');
+});
+
+test('a link from a page: relative when under its directory, else as given', () => {
+  assert.equal(linkFrom('results', 'results/a.html'), 'a.html');
+  assert.equal(linkFrom('./results/', './results/a.html'), 'a.html');
+  assert.equal(linkFrom('/tmp/r', '/tmp/r/a.html'), 'a.html');
+  assert.equal(linkFrom('results', 'elsewhere/a.html'), 'elsewhere/a.html');
+  assert.equal(linkFrom('.', 'a.html'), 'a.html');
 });
 
 test('JUnit has one test case per threshold and a failure element for each crossed one', () => {
