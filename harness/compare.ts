@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { compareRuns, parseTolerances, type Comparison, type CompareRow } from '../lib/compare.ts';
 import { UsageError } from '../lib/fail.ts';
 import { renderComparisonPage } from '../lib/report-page.ts';
+import { freshBase } from './results-dir.mjs';
 import { fileStamp, formatValue, xml, type Report, type Unit } from '../lib/summary.ts';
 
 /** The runs a side names: one results JSON, or every results JSON in a directory. */
@@ -132,7 +133,7 @@ export function writeComparison(
   now = new Date(),
 ): string[] {
   mkdirSync(dir, { recursive: true });
-  const base = resolve(dir, `compare-${c.scenario}-${fileStamp(now)}`);
+  const base = freshBase(resolve(dir, `compare-${c.scenario}-${fileStamp(now)}`), ['.json', '.xml', '.html']);
   writeFileSync(`${base}.json`, JSON.stringify(c, null, 2) + '\n');
   writeFileSync(`${base}.xml`, comparisonJUnit(c));
   writeFileSync(`${base}.html`, renderComparisonPage(c, sides));

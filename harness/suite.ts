@@ -12,7 +12,7 @@ import { fileStamp, renderJUnit, xml, type Report } from '../lib/summary.ts';
 import { ensureK6 } from './k6-setup.mjs';
 import { k6Env } from './k6-env.mjs';
 import { repoRoot } from './paths.mjs';
-import { envArg } from './results-dir.mjs';
+import { envArg, freshBase } from './results-dir.mjs';
 import { startTarget } from './target-process.ts';
 
 export interface SuiteEntry {
@@ -136,7 +136,7 @@ export function renderSuite(runs: SuiteRun[]): string {
 
 /** One JSON and one JUnit for the whole suite, beside the scenarios' own; returns their paths. */
 export function writeSuite(runs: SuiteRun[], dir: string, now = new Date()): string[] {
-  const base = join(dir, `suite-${fileStamp(now)}`);
+  const base = freshBase(join(dir, `suite-${fileStamp(now)}`), ['.json', '.xml']);
   const code = suiteCode(runs);
   const doc = {
     verdict: code === 0 ? 'pass' : 'fail',

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkResultsDir } from '../../lib/results-dir.ts';
-import { ensureResultsDir, envArg } from '../../harness/results-dir.mjs';
+import { ensureResultsDir, envArg, freshBase } from '../../harness/results-dir.mjs';
 
 // What k6 v2.2.0's open() throws, as measured with the pinned binary.
 const throws = (message: string) => () => {
@@ -52,4 +52,14 @@ test('the pack creates the results directory before k6 runs, and refuses one it 
   assert.ok(existsSync(made));
   writeFileSync(join(root, 'file'), '');
   assert.throws(() => ensureResultsDir(['run', '-e', 'RESULTS_DIR=file/z'], root), /RESULTS_DIR=file\/z: cannot create or write .*file\/z/);
+});
+
+test('files written in the same second as earlier ones get a base of their own, never overwriting them', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'floodgate-fresh-'));
+  const base = join(dir, 'compare-echo-2026-12-04T08-07-59Z');
+  assert.equal(freshBase(base, ['.json', '.xml']), base);
+  writeFileSync(`${base}.xml`, '');
+  assert.equal(freshBase(base, ['.json', '.xml']), `${base}-2`, 'any one of the extensions taken is enough');
+  writeFileSync(`${base}-2.json`, '');
+  assert.equal(freshBase(base, ['.json', '.xml']), `${base}-3`);
 });
