@@ -6,9 +6,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join, resolve } from 'node:path';
 import { compareRuns, parseTolerances, type Comparison, type CompareRow } from '../lib/compare.ts';
 import { UsageError } from '../lib/fail.ts';
-import { renderComparisonPage } from '../lib/report-page.ts';
+import { compareCells, renderComparisonPage } from '../lib/report-page.ts';
 import { freshBase } from './results-dir.mjs';
-import { fileStamp, formatValue, xml, type Report, type Unit } from '../lib/summary.ts';
+import { fileStamp, xml, type Report } from '../lib/summary.ts';
 
 /** The runs a side names: one results JSON, or every results JSON in a directory. */
 export function readSide(path: string, what: string): Report[] {
@@ -72,19 +72,13 @@ export function compareSides(
   return result;
 }
 
-const show = (v: number | null, unit: string) => formatValue(v, unit as Unit);
-
 /** The table for the terminal. */
 export function renderComparison(c: Comparison): string {
   const head = ['verdict', 'what', 'baseline', 'current', 'change', 'noise'];
-  const cell = (r: CompareRow) => [
-    r.verdict,
-    r.name,
-    show(r.baselineValue, r.unit),
-    show(r.currentValue, r.unit),
-    r.change === null ? '' : `${r.change > 0 ? '+' : ''}${show(r.change, r.unit)}`,
-    r.change === null ? '' : `±${show(r.noise, r.unit)} (${r.noiseFrom})`,
-  ];
+  const cell = (r: CompareRow) => {
+    const c = compareCells(r);
+    return [r.verdict, r.name, c.baseline, c.current, c.change, c.noise];
+  };
   const lines = [head, ...c.rows.map(cell)];
   const widths = head.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
   const out = [
@@ -108,7 +102,8 @@ export function comparisonJUnit(c: Comparison): string {
   const suite = `floodgate.compare.${c.scenario}`;
   const cases = c.rows.map((r) => {
     const name = xml(r.name);
-    const text = xml(`${r.verdict}: ${show(r.baselineValue, r.unit)} -> ${show(r.currentValue, r.unit)}`);
+    const c = compareCells(r);
+    const text = xml(`${r.verdict}: ${c.baseline} -> ${c.current}`);
     return r.verdict === 'regressed'
       ? `    <testcase classname="${suite}" name="${name}"><failure message="${text}" type="regression"/></testcase>`
       : `    <testcase classname="${suite}" name="${name}"><system-out>${text}</system-out></testcase>`;

@@ -6,9 +6,7 @@
 // current. Pure and runtime-neutral: handleSummary renders it in k6, compare in Node.
 import type { Comparison, CompareRow } from './compare.ts';
 import type { Provenance } from './provenance.ts';
-import { formatValue, type Report, type ThresholdResult, type Unit } from './summary.ts';
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+import { formatValue, observedText, xml as esc, type Report, type ThresholdResult, type Unit } from './summary.ts';
 
 // No script, no font, no image: nothing the page asks for leaves the file.
 const STYLE = `
@@ -37,14 +35,11 @@ function page(title: string, body: string[]): string {
 const table = (head: string[], rows: string[]) =>
   `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
 
-const observed = (t: ThresholdResult) =>
-  t.notMeasured !== undefined ? `not measured: ${t.notMeasured}` : `${t.stat}=${formatValue(t.observed, t.unit)}`;
-
 function gateRow(t: ThresholdResult): string {
   const state = t.ok ? 'pass' : 'fail';
   return (
     `<tr class="gate ${state}" data-metric="${esc(t.metric)}"><td><code>${esc(t.metric)}</code></td>` +
-    `<td><code>${esc(t.expression)}</code></td><td class="num">${esc(observed(t))}</td>` +
+    `<td><code>${esc(t.expression)}</code></td><td class="num">${esc(observedText(t))}</td>` +
     `<td class="result">${t.ok ? 'met' : t.notMeasured !== undefined ? 'FAILED (no samples)' : 'CROSSED'}</td></tr>`
   );
 }
@@ -141,14 +136,23 @@ export function renderReportPage(r: Report, dashboard?: string): string {
 
 const show = (v: number | null, unit: string) => formatValue(v, unit as Unit);
 
+/** A comparison row's values as shown, in the terminal's table, its JUnit and its page alike. */
+export function compareCells(r: CompareRow): { baseline: string; current: string; change: string; noise: string } {
+  return {
+    baseline: show(r.baselineValue, r.unit),
+    current: show(r.currentValue, r.unit),
+    change: r.change === null ? '' : `${r.change > 0 ? '+' : ''}${show(r.change, r.unit)}`,
+    noise: r.change === null ? '' : `±${show(r.noise, r.unit)} (${r.noiseFrom})`,
+  };
+}
+
 function compareRow(r: CompareRow): string {
-  const change = r.change === null ? '' : `${r.change > 0 ? '+' : ''}${show(r.change, r.unit)}`;
-  const noise = r.change === null ? '' : `±${show(r.noise, r.unit)} (${r.noiseFrom})`;
+  const c = compareCells(r);
   return (
     `<tr class="row ${r.verdict === 'regressed' ? 'regressed' : r.verdict === 'improved' ? 'improved' : 'same'}" data-name="${esc(r.name)}">` +
-    `<td><code>${esc(r.name)}</code></td><td class="num baseline">${esc(show(r.baselineValue, r.unit))}</td>` +
-    `<td class="num current">${esc(show(r.currentValue, r.unit))}</td><td class="num">${esc(change)}</td>` +
-    `<td class="num">${esc(noise)}</td><td class="result">${esc(r.verdict)}</td></tr>`
+    `<td><code>${esc(r.name)}</code></td><td class="num baseline">${esc(c.baseline)}</td>` +
+    `<td class="num current">${esc(c.current)}</td><td class="num">${esc(c.change)}</td>` +
+    `<td class="num">${esc(c.noise)}</td><td class="result">${esc(r.verdict)}</td></tr>`
   );
 }
 

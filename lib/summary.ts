@@ -276,7 +276,7 @@ export function formatValue(value: number | null, unit: Unit): string {
 const pad = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - s.length));
 
 /** "p(95)=12.3ms", or why there is no value. */
-function observedText(t: ThresholdResult): string {
+export function observedText(t: ThresholdResult): string {
   return t.notMeasured !== undefined ? `not measured: ${t.notMeasured}` : `${t.stat}=${formatValue(t.observed, t.unit)}`;
 }
 
