@@ -10,7 +10,9 @@
 //   pack      ws-hold as built now
 // A variant may name its sockets per VU after a colon (pack:2500; default 500): each VU is a JS
 // runtime of its own, so fewer VUs cost less per connection. And Go's GC target after a plus
-// (pack+gogc=50): k6 then collects the garbage of pings and echoes sooner, for CPU.
+// (pack+gogc=100, Go's default): without one, k6 runs with the GOGC the pack gives the scenario
+// (harness/k6-env.mjs: 10 for ws-hold, which collects the garbage of pings and echoes sooner, for
+// CPU). The bench reads the cores k6 used while the sockets were held, to show that price.
 // ws-hold's variants ping and echo every BENCH_KEEPALIVE (10s) so their timers and messages run.
 // Appends the run to bench/results/ws-profile.json.
 //   npm run bench:ws-profile [-- bare,baseline,pack]
@@ -36,6 +38,9 @@ const DEFAULT_SOCKETS_PER_VU = 500;
 // Long enough to read the profiles after the ramp; the sockets are closed after it.
 const HOLD_SECONDS = 60;
 const KiB = 1024;
+// How long the sockets are held before the reading: the last handshakes' garbage collected, and
+// every socket's first pings and echoes sent (BENCH_KEEPALIVE is 10 s).
+const HELD_MS = 12_000;
 
 /** ws-hold's bundle as built at `ref`, in a scratch copy of the tree (node_modules shared). */
 function bundleAt(ref: string): string {
@@ -46,6 +51,12 @@ function bundleAt(ref: string): string {
   const built = spawnSync(process.execPath, ['build.mjs'], { cwd: dir, encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`building ${ref}: ${built.stderr}`);
   return join(dir, 'dist', 'ws-hold.js');
+}
+
+/** CPU seconds the process has used so far (utime + stime, fields 14 and 15 of /proc/PID/stat, 100 ticks a second). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function rssBytes(pid: number): number {
@@ -104,6 +115,16 @@ interface Variant {
   rssPerConnectionKiB: number;
   /** The Go runtime's own accounting, per connection (runtime.MemStats, after a GC). */
   perConnectionKiB: { heapInuse: number; stackInuse: number; other: number };
+  /** Live heap (the profile's in-use bytes): what HeapInuse holds beyond it is span fragmentation. */
+  liveHeapPerConnectionKiB: number;
+  /** Freed heap the runtime still holds (HeapIdle - HeapReleased), and its next GC target, per connection. */
+  retainedPerConnectionKiB: number;
+  /** The runtime's own structures (spans, GC metadata, other), per connection. */
+  runtimePerConnectionKiB: number;
+  nextGcPerConnectionKiB: number;
+  /** Collections while the sockets were held, and the cores k6 used then (pings, echoes, GC). */
+  gcsWhileHeld: number;
+  coresWhileHeld: number;
   heapPerConnectionKiB: Record<string, number>;
   goroutines: number;
   goroutinesPerConnection: number;
@@ -164,9 +185,11 @@ async function profile(name: string, i: number): Promise<Variant> {
   for (const [k, v] of Object.entries(env)) args.push('-e', `${k}=${v}`);
   args.push(script);
   process.stdout.write(`ws-profile: ${name}: ${CONNECTIONS} sockets in one k6 process, ${SOCKETS_PER_VU} a VU, ramp ${rampMs / 1000}s\n`);
+  // As the pack runs the scenario (its GOGC, harness/k6-env.mjs), unless the variant names one.
+  const k6EnvVars: NodeJS.ProcessEnv = { ...k6Env(process.env, repoRoot, args), ...(gogc ? { GOGC: gogc } : {}) };
   const child = spawn(k6, args, {
+    env: k6EnvVars,
     cwd: repoRoot,
-    env: { ...k6Env(process.env, repoRoot), ...(gogc ? { GOGC: gogc } : {}) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
@@ -177,14 +200,21 @@ async function profile(name: string, i: number): Promise<Variant> {
     await new Promise((r) => setTimeout(r, 500));
     open = await openAtTarget();
   }
-  // The last handshakes' garbage collected, and the first echoes and pings sent.
-  await new Promise((r) => setTimeout(r, 12_000));
   const api = `http://127.0.0.1:${port}/debug/pprof`;
+  // runtime.MemStats as the heap profile's text prints it: `# HeapInuse = N`, `# Stack = inuse / sys`.
+  const memStats = async () => {
+    const text = await (await fetch(`${api}/heap?debug=1`)).text();
+    return (name: string) => Number(new RegExp(`^# ${name} = (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  };
+  const gcsBefore = (await memStats())('NumGC');
+  const cpuBefore = { at: Date.now(), cpu: cpuSeconds(child.pid!) };
+  // The last handshakes' garbage collected, and the first echoes and pings sent.
+  await new Promise((r) => setTimeout(r, HELD_MS));
+  const coresWhileHeld = (cpuSeconds(child.pid!) - cpuBefore.cpu) / ((Date.now() - cpuBefore.at) / 1000);
+  const gcsWhileHeld = (await memStats())('NumGC') - gcsBefore;
   const heapFile = join(scratch, `${i}-${variant}.heap.pb.gz`);
   writeFileSync(heapFile, Buffer.from(await (await fetch(`${api}/heap?gc=1`)).arrayBuffer()));
-  const stats = await (await fetch(`${api}/heap?debug=1`)).text();
-  // runtime.MemStats as the heap profile's text prints it: `# HeapInuse = N`, `# Stack = inuse / sys`.
-  const stat = (name: string) => Number(new RegExp(`^# ${name} = (\\d+)`, 'm').exec(stats)?.[1] ?? 0);
+  const stat = await memStats();
   const goroutines = goroutinesByRole(await (await fetch(`${api}/goroutine?debug=1`)).text());
   const rss = rssBytes(child.pid!);
   const code = await exited;
@@ -199,7 +229,7 @@ async function profile(name: string, i: number): Promise<Variant> {
   return {
     variant: name,
     socketsPerVu: SOCKETS_PER_VU,
-    gogc: Number(gogc ?? 100),
+    gogc: Number(k6EnvVars.GOGC ?? 100),
     script: variant === 'baseline' ? `dist/ws-hold.js at ${BASELINE}` : script.slice(repoRoot.length),
     connections: CONNECTIONS,
     openAtTarget: open,
@@ -210,6 +240,12 @@ async function profile(name: string, i: number): Promise<Variant> {
       stackInuse: per(stat('Stack')),
       other: per(rss - stat('HeapInuse') - stat('Stack')),
     },
+    liveHeapPerConnectionKiB: per(Object.values(heap).reduce((a, b) => a + b, 0)),
+    retainedPerConnectionKiB: per(stat('HeapIdle') - stat('HeapReleased')),
+    runtimePerConnectionKiB: per(stat('MSpan') + stat('GCSys') + stat('OtherSys')),
+    nextGcPerConnectionKiB: per(stat('NextGC')),
+    gcsWhileHeld,
+    coresWhileHeld: Number(coresWhileHeld.toFixed(2)),
     heapPerConnectionKiB: Object.fromEntries(
       Object.entries(heap)
         .sort((a, b) => b[1] - a[1])
@@ -229,7 +265,8 @@ try {
     results.push(r);
     process.stdout.write(
       `  ${v}: RSS ${r.rssPerConnectionKiB} KiB/conn (heap ${r.perConnectionKiB.heapInuse}, stacks ${r.perConnectionKiB.stackInuse}, ` +
-        `rest ${r.perConnectionKiB.other}); ${r.goroutinesPerConnection} goroutines/conn; exit ${r.exitCode}\n`,
+        `rest ${r.perConnectionKiB.other}; live ${r.liveHeapPerConnectionKiB}, freed and kept ${r.retainedPerConnectionKiB}); ` +
+        `${r.goroutinesPerConnection} goroutines/conn; while held ${r.coresWhileHeld} cores, ${r.gcsWhileHeld} GCs; exit ${r.exitCode}\n`,
     );
   }
 } finally {

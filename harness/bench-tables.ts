@@ -54,7 +54,12 @@ export interface WsHoldRun {
   /** Why and since when an engine is no longer shipped: its runs stay on record, apart from what a user can run today. */
   engineRetired?: string;
   hold: string;
+  /** The ramp's pace as scheduled; a ramp held back by connectingPerVu takes longer (rampSeconds). */
   rampPerSecond: number;
+  /** Handshakes one VU had under way at most (CONNECTING_PER_VU); absent: no limit. */
+  connectingPerVu?: number;
+  /** Go's GC target k6 ran with (GOGC); absent: Go's default, 100. */
+  gogc?: number;
   mostHeld: number;
   at: string;
   results: WsHoldResult[];
@@ -78,7 +83,13 @@ const engineName = (r: WsHoldRun) =>
  * build. A fix to the extension starts a new count: runs of a build with a known fault (readers
  * that stalled on k6's sample channel, 2d59e03) say nothing about the next one.
  */
-export const askedAs = (r: WsHoldRun) => `${engineName(r)}, hold ${r.hold}, ramp ${r.rampPerSecond}/s`;
+export const askedAs = (r: WsHoldRun) => `${engineName(r)}, hold ${r.hold}, ramp ${rampName(r)}`;
+
+/** The ramp as asked: its pace, and what held it back or tuned k6 for it. */
+const rampName = (r: WsHoldRun) =>
+  `${r.rampPerSecond}/s` +
+  (r.connectingPerVu ? ` with at most ${r.connectingPerVu} handshakes a VU under way` : '') +
+  (r.gogc ? `, GOGC=${r.gogc}` : '');
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const count = (n: number) => n.toLocaleString('en-US');
@@ -102,7 +113,7 @@ export function wsHoldHeldTable(all: WsHoldRun[], docsPrefix: string, { shippedO
     const { run, result: last } = all[all.length - 1]!;
     const held = all.filter((x) => x.result.held).length;
     return (
-      `| ${count(last.connections)} | ${engineName(run)} | ${held} of ${all.length} | ${run.hold}, ${run.rampPerSecond}/s | ` +
+      `| ${count(last.connections)} | ${engineName(run)} | ${held} of ${all.length} | ${run.hold}, ${rampName(run)} | ` +
       `${kib(last.k6RssPerConnectionBytes)} | ${kib(last.targetRssPerConnectionBytes)} | ${run.at.slice(0, 10)} |`
     );
   });

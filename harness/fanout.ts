@@ -128,7 +128,7 @@ function runPart(k6: string, plan: FanoutPlan, i: number, dir: string, baseUrl: 
   ];
   // Each part's own output (progress, its summary) goes to a log beside its results.
   const log = createWriteStream(join(partDir, 'k6.log'));
-  const child = spawn(k6, args, { cwd: repoRoot, env: k6Env(process.env, repoRoot), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(k6, args, { cwd: repoRoot, env: k6Env(process.env, repoRoot, args), stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   child.stdout.pipe(log, { end: false });
   child.stderr.pipe(log, { end: false });

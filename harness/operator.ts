@@ -15,7 +15,7 @@ import { SCENARIOS } from '../lib/catalog/index.ts';
 import { fileStamp } from '../lib/summary.ts';
 import { buildAll } from './build-step.mjs';
 import { ensureK6, K6_VERSION } from './k6-setup.mjs';
-import { k6Env } from './k6-env.mjs';
+import { GO_GC, k6Env } from './k6-env.mjs';
 import { repoRoot } from './paths.mjs';
 
 export const OPERATOR_VERSION = 'v1.6.0';
@@ -169,6 +169,7 @@ export function runnerMemoryMiB(plan: OperatorPlan, maxVUs: number): number {
 /** The two manifests, as objects (written as YAML). */
 export function manifests(plan: OperatorPlan, archive: Buffer, maxVUs: number) {
   const memory = `${runnerMemoryMiB(plan, maxVUs)}Mi`;
+  const gogc = (GO_GC as Record<string, string>)[plan.scenario];
   const configMap = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -189,6 +190,8 @@ export function manifests(plan: OperatorPlan, archive: Buffer, maxVUs: number) {
       runner: {
         image: RUNNER_IMAGE,
         resources: { requests: { cpu: '1', memory }, limits: { memory } },
+        // The GC target the pack runs this scenario's k6 with (harness/k6-env.mjs), in the pods too.
+        ...(gogc === undefined ? {} : { env: [{ name: 'GOGC', value: gogc }] }),
       },
     },
   };

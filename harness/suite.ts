@@ -95,7 +95,7 @@ export async function runSuite(plan: SuitePlan, dir: string, log: (line: string)
       `RESULTS_DIR=${resultsDir}`,
       join('dist', `${entry.scenario}.js`),
     ];
-    const child = spawn(k6, k6Args, { cwd: repoRoot, env: k6Env(process.env, repoRoot), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(k6, k6Args, { cwd: repoRoot, env: k6Env(process.env, repoRoot, k6Args), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));

@@ -57,6 +57,7 @@ export const PACK_METRICS: Record<string, MetricType> = {
   ws_echo_ok: 'rate',
   ws_echo_rtt: 'trend',
   ws_send_lag: 'trend',
+  ws_open_lag: 'trend',
   auth_invalid_rejected: 'rate',
   auth_legit_refused: 'rate',
   lb_replica_share: 'rate',
@@ -85,6 +86,7 @@ const TIME_TRENDS = new Set([
   'health_duration',
   'ws_echo_rtt',
   'ws_send_lag',
+  'ws_open_lag',
   'generator_lag',
 ]);
 

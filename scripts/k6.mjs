@@ -15,7 +15,7 @@ try {
   process.stderr.write(`floodgate: ${err instanceof Error ? err.message : err}\n`);
   process.exit(1);
 }
-const child = spawn(bin, args, { stdio: 'inherit', env: k6Env() });
+const child = spawn(bin, args, { stdio: 'inherit', env: k6Env(process.env, process.cwd(), args) });
 // k6 handles Ctrl-C itself (it stops the test and still writes the summary): pass signals on.
 for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 + 15 : 1)));

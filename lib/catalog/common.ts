@@ -94,6 +94,12 @@ export const WS_KNOBS = {
   CONNECTIONS: knob(int(1, 1_000_000), 'WebSockets in the whole test (all VUs, all processes of a split run)'),
   SOCKETS_PER_VU: knob(int(1, 5_000), 'sockets each VU holds (one VU per socket would cost 1-5 MB each)'),
   RAMP: knob(duration(0, 3600), 'time over which the sockets open, evenly spread'),
+  // Off by default: a ramp that waits on the target hides a target too slow to accept it.
+  CONNECTING_PER_VU: knob(
+    int(0, 5_000),
+    'handshakes a VU has under way at most before it opens its next socket (0: no limit); the ramp then goes at the pace the target accepts, and ws_open_lag says how far behind it fell',
+    { full: 0 },
+  ),
   // The performance guide's "small messages": under 1 KB.
   MESSAGE_BYTES: knob(int(32, 1023), 'size of each message'),
   WS_PATH: knob(httpPath('/ws'), 'the WebSocket path on BASE_URL (http(s):// becomes ws(s)://)', { full: '/ws' }),

@@ -28,7 +28,9 @@ interface DefinedScenario {
 }
 
 /** The plan's common part: where, how many, and the ramp, from the knobs. */
-export function basePlan(run: DefinedScenario): Pick<SocketPlan, 'url' | 'connections' | 'slots' | 'rampMs' | 'messageBytes'> {
+export function basePlan(
+  run: DefinedScenario,
+): Pick<SocketPlan, 'url' | 'connections' | 'slots' | 'rampMs' | 'maxConnecting' | 'messageBytes'> {
   const k = run.knobs;
   return {
     // ws://host:port/path from the http(s) BASE_URL: the preflight and the probe stay HTTP.
@@ -36,6 +38,7 @@ export function basePlan(run: DefinedScenario): Pick<SocketPlan, 'url' | 'connec
     connections: k.CONNECTIONS,
     slots: Math.ceil(k.CONNECTIONS / k.SOCKETS_PER_VU),
     rampMs: durationSeconds(k.RAMP)! * 1000,
+    maxConnecting: k.CONNECTING_PER_VU,
     messageBytes: k.MESSAGE_BYTES,
   };
 }
@@ -62,8 +65,9 @@ export function wsScenario(run: DefinedScenario, plan: SocketPlan, figures: Figu
     executor: 'per-vu-iterations',
     vus: plan.slots,
     iterations: 1,
-    // Room for the closing handshakes after the hold.
-    maxDuration: `${Math.ceil((plan.rampMs + plan.holdMs) / 1000 + 30)}s`,
+    // Room for a ramp that falls behind, up to twice its length (each VU then holds HOLD after
+    // its last open), and for the closing handshakes after the hold.
+    maxDuration: `${Math.ceil((2 * plan.rampMs + plan.holdMs) / 1000 + 30)}s`,
     gracefulStop: '10s',
     exec: 'holdSockets',
   };

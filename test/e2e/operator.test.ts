@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { validateManifests } from '../../harness/kubeconform.ts';
+import { GO_GC } from '../../harness/k6-env.mjs';
 import { runnerCommand } from '../../harness/operator.ts';
 import { repoRoot } from '../helpers/k6.ts';
 
@@ -69,6 +70,28 @@ test('echo on 2 runners: a ConfigMap with the archive and a TestRun with the kno
   const cm = parse(readFileSync(files[0]!, 'utf8')) as { binaryData: Record<string, string> };
   const tar = Buffer.from(cm.binaryData['archive.tar']!, 'base64');
   assert.ok(tar.includes(Buffer.from('thresholds.json')), 'the archive carries thresholds.json');
+});
+
+test('ws-hold: its runners get the GC target the pack runs it with (GOGC in the runner env), valid against the CRD', async () => {
+  const out = mkdtempSync(join(tmpdir(), 'floodgate-operator-'));
+  const r = await operator([
+    'ws-hold',
+    '--parallelism',
+    '2',
+    '--out',
+    out,
+    '-e',
+    'BASE_URL=http://ws.demo.svc:8085',
+    '-e',
+    'ALLOWED_HOSTS=ws.demo.svc',
+  ]);
+  assert.equal(r.code, 0, r.out);
+  const files = [join(out, 'configmap.yaml'), join(out, 'testrun.yaml')];
+  const v = validateManifests(files);
+  assert.ok(v.ok, v.out);
+  const run = parse(readFileSync(files[1]!, 'utf8')) as { spec: { separate: boolean; runner: { env: { name: string; value: string }[] } } };
+  assert.deepEqual(run.spec.runner.env, [{ name: 'GOGC', value: GO_GC['ws-hold'] }]);
+  assert.equal(run.spec.separate, true);
 });
 
 test('kubeconform fails a wrong enum, a string parallelism, a configMap with no name and an unknown key, each by name', async () => {

@@ -31,7 +31,7 @@ export async function runK6(script: string, env: Record<string, string>, extraAr
   for (const [k, v] of Object.entries({ RESULTS_DIR: resultsDir, ...env })) args.push('-e', `${k}=${v}`);
   args.push(script);
   const k6 = ensureK6();
-  const child = spawn(k6, args, { cwd: repoRoot, env: k6Env(process.env, repoRoot), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(k6, args, { cwd: repoRoot, env: k6Env(process.env, repoRoot, args), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

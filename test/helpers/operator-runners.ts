@@ -26,7 +26,7 @@ export interface RunnerResult {
   out: string;
 }
 
-type TestRun = Parameters<typeof runnerCommand>[0];
+type TestRun = Parameters<typeof runnerCommand>[0] & { spec: { runner?: { env?: { name: string; value: string }[] } } };
 
 /** The starter's request (pkg/resources/containers/curl_start.go). */
 const START = JSON.stringify({ data: { attributes: { paused: false }, id: 'default', type: 'status' } });
@@ -52,7 +52,12 @@ export async function runTestRun(dir: string, hosts: Record<string, string>): Pr
       const cwd = mkdtempSync(join(work, `runner-${index}-`));
       const child = spawn(ensureK6(), argv, {
         cwd,
-        env: { ...k6Env(process.env, cwd), K6_CONFIG: config },
+        // The pod's env from the manifest, as the kubelet would set it.
+        env: {
+          ...k6Env(process.env, cwd),
+          ...Object.fromEntries((testRun.spec.runner?.env ?? []).map((e) => [e.name, e.value])),
+          K6_CONFIG: config,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let out = '';
