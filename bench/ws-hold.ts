@@ -8,7 +8,7 @@
 // README's and docs/benchmarks.md's tables from that file.
 //   npm run bench:ws -- [connections,...]        e.g. npm run bench:ws -- 100000,200000
 // Env: BENCH_HOLD (default 60s), BENCH_PER_PROC (connections per k6 process and per target
-// worker, default 12500), BENCH_RAMP_PER_SECOND (the ramp's scheduled pace, default 300),
+// worker, default 12500), BENCH_RAMP_PER_SECOND (the ramp's scheduled pace, default 250),
 // BENCH_CONNECTING_PER_VU (handshakes a VU has under way at most, default 2; 0: no limit),
 // BENCH_GOGC (Go's GC target for k6; default 100, Go's own), BENCH_KEEPALIVE (each socket's ping and
 // echo interval, default 60s). The sockets are held by the stock k6 the pack pins
@@ -32,7 +32,7 @@ import { durationSeconds } from '../lib/options.ts';
 const counts = (process.argv[2] ?? '100000').split(',').map(Number);
 const HOLD = process.env.BENCH_HOLD ?? '60s';
 const PER_PROC = Number(process.env.BENCH_PER_PROC ?? 12_500);
-const RAMP_PER_SECOND = Number(process.env.BENCH_RAMP_PER_SECOND ?? 300);
+const RAMP_PER_SECOND = Number(process.env.BENCH_RAMP_PER_SECOND ?? 250);
 const KEEPALIVE = process.env.BENCH_KEEPALIVE ?? '60s';
 const CONNECTING_PER_VU = Number(process.env.BENCH_CONNECTING_PER_VU ?? 2);
 // Go's default, not the 10 the pack gives ws-hold (harness/k6-env.mjs): here CPU is what runs

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { startTarget } from '../../harness/target-process.ts';
 import { dist, fanout, HEADROOM, k6Values, repoRoot, runK6, smokeAgainst } from '../helpers/k6.ts';
@@ -59,6 +60,44 @@ test('ws-hold: a refused handshake is named (conn_refused) and fails the establi
   assert.equal(r.code, 99, r.stderr);
   assert.ok(r.report!.failedThresholds.includes('ws_established'), r.report!.failedThresholds.join());
   assert.equal(r.report!.failureModes['conn_refused'], 20);
+});
+
+test('ws-hold, CONNECTING_PER_VU=1: each VU waits on its handshake before the next, and every socket still opens and is held (exit 0)', async () => {
+  const r = await against('ws-hold', 'healthy', { ...HEADROOM, CONNECTING_PER_VU: '1' });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.equal(k6Values(r, 'ws_established').passes, 300);
+  assert.equal(k6Values(r, 'ws_unexpected_closes').count, 0);
+  assert.equal(k6Values(r, 'ws_open_lag').count, 300, 'each open says how late it left');
+});
+
+test('ws-hold: handshakes that never end hold a paced ramp back; at twice its length it stops, and the sockets never reached fail the established gate (exit 99)', async () => {
+  // Accepts and never answers the upgrade: each VU's one handshake under way never ends.
+  const silent = createServer(() => {});
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const port = (silent.address() as AddressInfo).port;
+  try {
+    const r = await runK6(dist('ws-hold'), {
+      PROFILE: 'smoke',
+      CONNECTIONS: '20',
+      SOCKETS_PER_VU: '10',
+      CONNECTING_PER_VU: '1',
+      RAMP: '1s',
+      HOLD: '1s',
+      BASE_URL: `http://127.0.0.1:${port}`,
+      // Nothing answers HTTP there: no preflight, and the probe reads a port that refuses at once.
+      SKIP_PREFLIGHT: 'true',
+      PROBE_URL: 'http://127.0.0.1:9/metrics',
+    });
+    assert.equal(r.code, 99, r.stdout + r.stderr);
+    assert.ok(r.report!.failedThresholds.includes('ws_established'), r.report!.failedThresholds.join());
+    // Two VUs each reached one socket of their ten: 18 never tried, and the two stuck handshakes
+    // fail too if k6 still delivers their error when maxDuration ends the VUs (it may not).
+    const fails = k6Values(r, 'ws_established').fails!;
+    assert.ok(fails >= 18 && fails <= 20, `${fails} not established`);
+    assert.equal(k6Values(r, 'ws_established').passes, 0);
+  } finally {
+    silent.close();
+  }
 });
 
 interface MergedFile {
