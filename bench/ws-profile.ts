@@ -277,6 +277,9 @@ mkdirSync(dir, { recursive: true });
 const file = join(dir, 'ws-profile.json');
 // Each run is appended: a run's variants are side by side; runs on other days are kept.
 const previous = existsSync(file) ? ((JSON.parse(readFileSync(file, 'utf8')) as { runs?: unknown[] }).runs ?? []) : [];
-const run = { k6: K6_VERSION, at: new Date().toISOString(), keepalive: KEEPALIVE, results };
+// The code measured: the commit, and whether the tree had changes on top of it.
+const git = (...args: string[]) => spawnSync('git', args, { cwd: repoRoot, encoding: 'utf8' }).stdout.trim();
+const commit = git('rev-parse', '--short', 'HEAD') + (git('status', '--porcelain') === '' ? '' : ' with uncommitted changes');
+const run = { k6: K6_VERSION, at: new Date().toISOString(), commit, keepalive: KEEPALIVE, results };
 writeFileSync(file, JSON.stringify({ runs: [...previous, run] }, null, 2) + '\n');
 process.stdout.write(`appended to bench/results/ws-profile.json\n`);

@@ -12,16 +12,19 @@ import { basename } from 'node:path';
  * tens of thousands of sockets whose pings and echoes leave garbage (k6 builds an event object
  * for every message and pong): with 100 the heap grows to twice the live size between
  * collections, and k6 holds a socket in about 1.5 times the memory bare k6/websockets needs;
- * with 10, in at most 1.15 times, for about 2.3 times the CPU while the sockets are held
+ * with 10, in at most 1.15 times, for 2.5 to 3 times the CPU while the sockets are held
  * (measured side by side by `npm run bench:ws-profile`, docs/benchmarks.md). A GOGC the caller
  * set wins: `GOGC=100` when CPU, not memory, is what runs out.
  */
 export const GO_GC = Object.freeze({ 'ws-hold': '10' });
 
-/** The scenario a k6 command line runs: the basename of its script (the last argument ending in .js). */
+/**
+ * The scenario a k6 command line runs: the basename of its script or archive (the last argument
+ * that is not a flag or a key=value, ending in .js, .ts or .tar).
+ */
 const scenarioOf = (/** @type {readonly string[]} */ args) => {
-  const script = [...args].reverse().find((a) => a.endsWith('.js'));
-  return script === undefined ? undefined : basename(script, '.js');
+  const script = [...args].reverse().find((a) => !a.startsWith('-') && !a.includes('=') && /\.(js|ts|tar)$/.test(a));
+  return script === undefined ? undefined : basename(script).replace(/\.(js|ts|tar)$/, '');
 };
 
 /**

@@ -65,9 +65,9 @@ export function wsScenario(run: DefinedScenario, plan: SocketPlan, figures: Figu
     executor: 'per-vu-iterations',
     vus: plan.slots,
     iterations: 1,
-    // Room for a ramp that falls behind, up to twice its length (each VU then holds HOLD after
-    // its last open), and for the closing handshakes after the hold.
-    maxDuration: `${Math.ceil((2 * plan.rampMs + plan.holdMs) / 1000 + 30)}s`,
+    // Room for a ramp that falls behind until its deadline (twice its length plus HOLD), then
+    // HOLD after its last open, the wait for echoes owed, and the closing handshakes.
+    maxDuration: `${Math.ceil((2 * plan.rampMs + 2 * plan.holdMs) / 1000 + 30)}s`,
     gracefulStop: '10s',
     exec: 'holdSockets',
   };

@@ -137,8 +137,11 @@ const CLOSE_WHEN_OPEN = 16;
 // An echo still owed this long after its send is counted lost when its socket needs the slot.
 const OWED_FOR_MS = 10_000;
 
-/** Echoes one socket may owe at once (the slots of its ring of send times): OWED_FOR_MS of sends, at least 4. */
-export const owedSlots = (sendEveryMs: number) => Math.min(256, Math.max(4, Math.ceil(OWED_FOR_MS / sendEveryMs) + 1));
+/**
+ * Echoes one socket may owe at once (the slots of its ring of send times): OWED_FOR_MS of sends,
+ * at least 4, at most 4,096 (8 bytes each; 32 MB for 1,000 sockets sending every millisecond).
+ */
+export const owedSlots = (sendEveryMs: number) => Math.min(4096, Math.max(4, Math.ceil(OWED_FOR_MS / sendEveryMs) + 1));
 
 /** Runs this VU's share: call from a per-vu-iterations scenario with one iteration per VU. */
 export function holdSlot(plan: SocketPlan): void {
@@ -320,8 +323,9 @@ export function holdSlot(plan: SocketPlan): void {
     if (closeTimer !== undefined) clearTimeout(closeTimer);
     closeTimer = setTimeout(close, Math.max(0, closeAt - Date.now()));
   }
-  // A ramp held back past twice its length (handshakes that never end fill maxConnecting) stops
-  // there: the sockets it never reached count as not established, and the ones open are closed.
+  // A ramp still held back at twice its length plus HOLD (handshakes that never end fill
+  // maxConnecting) stops there: the sockets it never reached count as not established, and the
+  // ones open are closed.
   const rampDeadline = setTimeout(
     () => {
       for (; next < count; next++) wsEstablished.add(false, { open: 'not_reached' });

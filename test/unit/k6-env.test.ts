@@ -10,6 +10,12 @@ test('ws-hold runs with the GOGC the pack gives it, whichever way its script is 
   }
 });
 
+test('the script is found among flags and key=value arguments, and an archive counts as its scenario', () => {
+  assert.equal(k6Env({}, '/tmp', ['run', 'dist/ws-hold.js', '--out', 'json=a.js']).GOGC, GO_GC['ws-hold']);
+  assert.equal(k6Env({}, '/tmp', ['run', 'dist/echo.js', '-e', 'F=/x/ws-hold.js']).GOGC, undefined);
+  assert.equal(k6Env({}, '/tmp', ['run', '/tmp/ws-hold.tar']).GOGC, GO_GC['ws-hold']);
+});
+
 test('a scenario without one, or no script, leaves Go its default', () => {
   assert.equal(k6Env({}, '/tmp', ['run', 'dist/echo.js']).GOGC, undefined);
   assert.equal(k6Env({}, '/tmp', ['version']).GOGC, undefined);
