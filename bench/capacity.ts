@@ -15,22 +15,15 @@ import { k6Env } from '../harness/k6-env.mjs';
 import { repoRoot } from '../harness/paths.mjs';
 import { startTarget } from '../harness/target-process.ts';
 import { writeCurve } from '../harness/curve.ts';
+import { processUsage } from './proc.ts';
 
 const SCENARIOS = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['breaking-point', 'recovery'];
 const MODES = ['protected', 'naive'];
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-/** CPU seconds (user + system) and RSS bytes of one process, from /proc; null once it is gone. */
+/** CPU seconds and RSS bytes of one process; null once it is gone. */
 function sample(pid: number): { cpu: number; rss: number } | null {
-  try {
-    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    return { cpu: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND, rss: Number(kb ?? 0) * 1024 };
-  } catch {
-    return null;
-  }
+  const u = processUsage(pid);
+  return u && { cpu: u.cpuSeconds, rss: u.rssBytes };
 }
 
 interface Usage {

@@ -28,6 +28,7 @@ import { startTarget } from '../harness/target-process.ts';
 import { askedAs, wsHoldRuns, type WsHoldResult, type WsHoldRun } from '../harness/bench-tables.ts';
 import { writeDocs } from '../harness/docs.ts';
 import { durationSeconds } from '../lib/options.ts';
+import { processUsage } from './proc.ts';
 
 const counts = (process.argv[2] ?? '100000').split(',').map(Number);
 const HOLD = process.env.BENCH_HOLD ?? '60s';
@@ -59,14 +60,11 @@ function usageOf(match: (cmd: string) => boolean): { pid: string; rss: number; c
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
       if (!match(cmd)) continue;
-      const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-      // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks (100 a second on Linux).
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      const cpuSeconds = (Number(fields[11]) + Number(fields[12])) / 100;
-      if (kb) out.push({ pid, rss: Number(kb) * 1024, cpuSeconds });
     } catch {
-      // the process ended between listing and reading
+      continue; // the process ended between listing and reading
     }
+    const u = processUsage(pid);
+    if (u && u.rssBytes > 0) out.push({ pid, rss: u.rssBytes, cpuSeconds: u.cpuSeconds });
   }
   return out;
 }

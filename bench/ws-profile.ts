@@ -27,6 +27,7 @@ import { k6Env } from '../harness/k6-env.mjs';
 import { repoRoot } from '../harness/paths.mjs';
 import { freePort } from '../harness/services.ts';
 import { startTarget } from '../harness/target-process.ts';
+import { processUsage } from './proc.ts';
 
 const VARIANTS = (process.argv[2] ?? 'bare,baseline,pack').split(',');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 19_000);
@@ -53,16 +54,8 @@ function bundleAt(ref: string): string {
   return join(dir, 'dist', 'ws-hold.js');
 }
 
-/** CPU seconds the process has used so far (utime + stime, fields 14 and 15 of /proc/PID/stat, 100 ticks a second). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function rssBytes(pid: number): number {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-  return Number(kb ?? 0) * KiB;
-}
+/** CPU seconds k6 has used so far (0 once it is gone). */
+const cpuSeconds = (pid: number) => processUsage(pid)?.cpuSeconds ?? 0;
 
 /** The heap's live bytes by who allocated them (pprof -top, flat), grouped. */
 function heapByOwner(profile: string): Record<string, number> {
@@ -216,7 +209,7 @@ async function profile(name: string, i: number): Promise<Variant> {
   writeFileSync(heapFile, Buffer.from(await (await fetch(`${api}/heap?gc=1`)).arrayBuffer()));
   const stat = await memStats();
   const goroutines = goroutinesByRole(await (await fetch(`${api}/goroutine?debug=1`)).text());
-  const rss = rssBytes(child.pid!);
+  const rss = processUsage(child.pid!)?.rssBytes ?? 0;
   const code = await exited;
   const per = (bytes: number) => Number((bytes / CONNECTIONS / KiB).toFixed(2));
   const heap = heapByOwner(heapFile);

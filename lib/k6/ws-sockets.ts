@@ -155,6 +155,7 @@ export function holdSlot(plan: SocketPlan): void {
   // Socket i of this VU is connection slot + i * slots of the test (socketsOfSlot). Its state is
   // in typed arrays indexed by i, and the shared handlers find i from the event's socket.
   const count = socketsOfSlot(plan, slot).length;
+  const connectionOf = (i: number) => slot + i * plan.slots;
   const sockets: WebSocket[] = [];
   const indexOf = new Map<WebSocket, number>();
   const state = new Uint8Array(count);
@@ -206,11 +207,12 @@ export function holdSlot(plan: SocketPlan): void {
     const text = String(e?.data);
     const n = Number(text.slice(0, text.indexOf(' ')));
     const sent = nextSeq[i] ?? 0;
+    const wasSent = Number.isInteger(n) && n >= 0 && n < sent;
     // Sent long enough ago that its slot was reused: already counted missing then.
-    if (Number.isInteger(n) && n >= 0 && n < sent - ring) return;
+    if (wasSent && n < sent - ring) return;
     const k = i * ring + (n % ring);
     // Tagged by what went wrong, so a failed gate says whether echoes were lost or garbled.
-    if (!(Number.isInteger(n) && n >= 0 && n < sent) || Number.isNaN(sentAt[k]!)) return wsEchoOk.add(false, { echo: 'unexpected' });
+    if (!wasSent || Number.isNaN(sentAt[k]!)) return wsEchoOk.add(false, { echo: 'unexpected' });
     const at = sentAt[k]!;
     sentAt[k] = NaN;
     owed[i]!--;
@@ -246,7 +248,7 @@ export function holdSlot(plan: SocketPlan): void {
   // pace the target accepts, and the handshakes waiting at its accept queue are bounded by
   // VUs × maxConnecting instead of overflowing it (the kernel drops what does not fit).
   let next = 0;
-  const openAt = (i: number) => t0 + Math.floor(((slot + i * plan.slots) / plan.connections) * plan.rampMs);
+  const openAt = (i: number) => t0 + Math.floor((connectionOf(i) / plan.connections) * plan.rampMs);
   function openDue(): void {
     if (closing || next === count) return;
     for (; next < count && openAt(next) <= Date.now(); next++) {
@@ -270,7 +272,7 @@ export function holdSlot(plan: SocketPlan): void {
   setTimeout(openDue, Math.max(0, openAt(0) - Date.now()));
 
   const live = (i: number) => i < sockets.length && (state[i]! & (OPENED | CLOSED)) === OPENED && sockets[i]!.readyState === OPEN;
-  const phaseOfSocket = (periodMs: number) => (i: number) => phaseOf(slot + i * plan.slots, periodMs);
+  const phaseOfSocket = (periodMs: number) => (i: number) => phaseOf(connectionOf(i), periodMs);
   const stops: (() => void)[] = [];
   if (plan.pingEveryMs > 0) {
     // k6 times each ping to its pong itself, by ping id: its built-in ws_ping metric.

@@ -29,9 +29,19 @@ function operator(args: string[]): Promise<{ code: number | null; out: string }>
 
 const CLUSTER = ['-e', 'BASE_URL=http://echo.demo.svc:8081', '-e', 'ALLOWED_HOSTS=echo.demo.svc'];
 
+/** `npm run operator -- <args>` into a fresh directory: it must succeed, and its two manifests pass kubeconform. */
+async function validManifests(args: string[]): Promise<{ out: string; files: [string, string]; validation: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'floodgate-operator-'));
+  const r = await operator([...args, '--out', dir]);
+  assert.equal(r.code, 0, r.out);
+  const files: [string, string] = [join(dir, 'configmap.yaml'), join(dir, 'testrun.yaml')];
+  const v = validateManifests(files);
+  assert.ok(v.ok, v.out);
+  return { out: r.out, files, validation: v.out };
+}
+
 test('echo on 2 runners: a ConfigMap with the archive and a TestRun with the knobs, testid and InfluxDB output, valid against the CRD', async () => {
-  const out = mkdtempSync(join(tmpdir(), 'floodgate-operator-'));
-  const r = await operator([
+  const { out, files, validation } = await validManifests([
     'echo',
     '--parallelism',
     '2',
@@ -39,17 +49,11 @@ test('echo on 2 runners: a ConfigMap with the archive and a TestRun with the kno
     'http://influxdb.monitoring:8086/k6',
     '--testid',
     'launch-1',
-    '--out',
-    out,
     ...CLUSTER,
   ]);
-  assert.equal(r.code, 0, r.out);
-  assert.match(r.out, /kubectl apply -f .*configmap\.yaml -f .*testrun\.yaml/);
-  assert.match(r.out, /npm run verdict -- echo --testid launch-1/);
-  const files = [join(out, 'configmap.yaml'), join(out, 'testrun.yaml')];
-  const v = validateManifests(files);
-  assert.ok(v.ok, v.out);
-  assert.match(v.out, /Valid: 2, Invalid: 0, Errors: 0/);
+  assert.match(out, /kubectl apply -f .*configmap\.yaml -f .*testrun\.yaml/);
+  assert.match(out, /npm run verdict -- echo --testid launch-1/);
+  assert.match(validation, /Valid: 2, Invalid: 0, Errors: 0/);
   const run = parse(readFileSync(files[1]!, 'utf8')) as { spec: Record<string, unknown> & { runner: { image: string } } };
   assert.equal(run.spec.parallelism, 2);
   assert.equal(run.spec.runner.image, 'grafana/k6:2.2.0');
@@ -73,22 +77,15 @@ test('echo on 2 runners: a ConfigMap with the archive and a TestRun with the kno
 });
 
 test('ws-hold: its runners get the GC target the pack runs it with (GOGC in the runner env), valid against the CRD', async () => {
-  const out = mkdtempSync(join(tmpdir(), 'floodgate-operator-'));
-  const r = await operator([
+  const { files } = await validManifests([
     'ws-hold',
     '--parallelism',
     '2',
-    '--out',
-    out,
     '-e',
     'BASE_URL=http://ws.demo.svc:8085',
     '-e',
     'ALLOWED_HOSTS=ws.demo.svc',
   ]);
-  assert.equal(r.code, 0, r.out);
-  const files = [join(out, 'configmap.yaml'), join(out, 'testrun.yaml')];
-  const v = validateManifests(files);
-  assert.ok(v.ok, v.out);
   const run = parse(readFileSync(files[1]!, 'utf8')) as { spec: { separate: boolean; runner: { env: { name: string; value: string }[] } } };
   assert.deepEqual(run.spec.runner.env, [{ name: 'GOGC', value: GO_GC['ws-hold'] }]);
   assert.equal(run.spec.separate, true);
